@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package ward's build, tests and benchmarks use. Idempotent: packages that are
+# already installed are skipped by apt, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config git python3
+  antlr4 libantlr4-runtime-dev
+  libseccomp-dev seccomp libapparmor-dev libselinux1-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # fuzzing and sanitizers (clang's libFuzzer)
+  clang libclang-rt-14-dev
+  # real consumers of the artifacts
+  apparmor lxc lxc-templates runc busybox-static uidmap iproute2
+  # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test
+  golang-github-docker-docker-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
