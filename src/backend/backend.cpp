@@ -1,0 +1,24 @@
+#include "backend/backend.h"
+
+#include "backend/apparmor/apparmor.h"
+#include "backend/lxc/lxc.h"
+#include "backend/oci/oci.h"
+#include "backend/seccomp/seccomp.h"
+#include "backend/selinux/selinux.h"
+
+namespace ward::backend {
+
+std::vector<std::string> targetNames() { return {"seccomp", "apparmor", "selinux", "lxc", "oci"}; }
+
+std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, const Options& options,
+                           Diagnostics& diags) {
+  if (target == "seccomp") return seccomp::emit(policy, options, diags);
+  if (target == "apparmor") return apparmor::emit(policy, options, diags);
+  if (target == "selinux") return selinux::emit(policy, options, diags);
+  if (target == "lxc") return lxc::emit(policy, options, diags);
+  if (target == "oci") return oci::emit(policy, options, diags);
+  diags.error("E1000", {}, "unknown target '" + target + "'");
+  return {};
+}
+
+}  // namespace ward::backend

@@ -1,0 +1,35 @@
+#pragma once
+// Backends turn a lowered ir::Policy into artifacts. Each backend lives in its own folder
+// (src/backend/<target>/) and reads only the IR. Backends never write files: the driver writes every
+// artifact of a compile atomically, after all backends succeeded.
+#include <string>
+#include <vector>
+
+#include "base/diagnostics.h"
+#include "ir/policy.h"
+
+namespace ward::backend {
+
+struct Artifact {
+  std::string fileName;   // e.g. "nginx.apparmor" (no directory)
+  std::string content;    // exact bytes
+};
+
+struct Options {
+  std::string stateDir = "/var/lib/ward";   // SELinux MCS registry and other state
+  std::string containerName;                // for `categories auto` (defaults to the policy name)
+  bool allocate = true;                     // false: do not touch the registry (check-only)
+  // Where the artifacts live when the container starts (lxc.seccomp.profile and lxc.apparmor.profile
+  // paths in P.lxc.conf point here). The driver sets it to the absolute output directory unless
+  // `ward compile --install-dir DIR` says otherwise.
+  std::string artifactDir = "/etc/ward";
+};
+
+// The targets, in the order the driver runs them: seccomp, apparmor, selinux, lxc, oci.
+std::vector<std::string> targetNames();
+
+// Runs one target. On error, diagnostics get an E1xxx error and the returned list must be ignored.
+std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, const Options& options,
+                           Diagnostics& diags);
+
+}  // namespace ward::backend

@@ -1,0 +1,8 @@
+#pragma once
+#include "backend/backend.h"
+
+namespace ward::backend::selinux {
+
+std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+
+}  // namespace ward::backend::selinux
