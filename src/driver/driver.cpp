@@ -1,0 +1,261 @@
+#include "driver/driver.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/sha256.h"
+#include "lower/lower.h"
+#include "ward/config.h"
+
+namespace ward::driver {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> readFile(const std::string& path, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    error = "is a directory";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    error = "read error";
+    return std::nullopt;
+  }
+  return ss.str();
+}
+
+sema::Options semaOptions(const LoadOptions& o) {
+  sema::Options so;
+  const std::string wardPath = o.wardPath.value_or("");
+  so.searchPath = sema::searchPath(o.includeDirs, o.wardPath ? wardPath.c_str() : nullptr, o.executableDir);
+  so.reader = o.reader;
+  return so;
+}
+
+}  // namespace
+
+Loaded loadText(Session& session, const std::string& path, std::string text, const LoadOptions& options) {
+  Loaded out;
+  FileId id = session.sources.add(path, path, std::move(text));
+  std::size_t before = session.diags.errorCount();
+  sema::Result r = sema::analyze(session.sources, id, semaOptions(options), session.diags);
+  out.policies = std::move(r.policies);
+  out.dependencies = std::move(r.dependencies);
+  out.ok = session.diags.errorCount() == before;
+  return out;
+}
+
+Loaded load(Session& session, const std::string& path, const LoadOptions& options) {
+  std::string error;
+  std::optional<std::string> text;
+  if (options.reader) text = options.reader->read(path);
+  if (!text) text = readFile(path, error);
+  if (!text) {
+    session.diags.error("E0107", {}, "cannot read '" + path + "': " + (error.empty() ? "not found" : error));
+    return {};
+  }
+  return loadText(session, path, std::move(*text), options);
+}
+
+std::string depfileText(const std::vector<std::string>& targets, const std::vector<std::string>& deps) {
+  auto esc = [](const std::string& s) {
+    std::string o;
+    for (char c : s) {
+      if (c == ' ' || c == '#') o.push_back('\\');
+      if (c == '$') o.push_back('$');
+      o.push_back(c);
+    }
+    return o;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < targets.size(); ++i) out += (i ? " " : "") + esc(targets[i]);
+  out += ":";
+  for (const auto& d : deps) out += " \\\n  " + esc(d);
+  out += "\n";
+  for (const auto& d : deps) out += "\n" + esc(d) + ":\n";  // phony rules: a deleted import is no error
+  return out;
+}
+
+CompileResult build(Session& session, const std::vector<std::string>& files, const CompileOptions& options) {
+  CompileResult result;
+  std::vector<ir::Policy> policies;
+  std::set<std::string> deps;
+  for (const auto& f : files) {
+    Loaded l = load(session, f, options.load);
+    for (auto& p : l.policies) policies.push_back(std::move(p));
+    deps.insert(l.dependencies.begin(), l.dependencies.end());
+  }
+  result.dependencies.assign(deps.begin(), deps.end());
+  if (session.diags.hasErrors()) return result;
+
+  if (options.policy) {
+    std::vector<std::string> names;
+    for (const auto& p : policies) names.push_back(p.name);
+    policies.erase(std::remove_if(policies.begin(), policies.end(),
+                                  [&](const ir::Policy& p) { return p.name != *options.policy; }),
+                   policies.end());
+    if (policies.empty()) {
+      auto& d = session.diags.error("E0211", {}, "no policy named '" + *options.policy + "' in the given files");
+      std::string near = closestMatch(*options.policy, names);
+      if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
+      return result;
+    }
+  }
+  if (policies.empty()) {
+    session.diags.error("E2002", {}, "no policy to compile: the files declare no `policy`");
+    return result;
+  }
+  {  // two policies with one name would overwrite each other's artifacts
+    std::set<std::string> seen;
+    for (const auto& p : policies)
+      if (!seen.insert(p.name).second) {
+        session.diags.error("E0106", p.span, "two policies named '" + p.name + "' in one compile");
+        return result;
+      }
+  }
+
+  std::vector<std::string> targets = options.targets.empty() ? backend::targetNames() : options.targets;
+  const auto known = backend::targetNames();
+  for (const auto& t : targets)
+    if (std::find(known.begin(), known.end(), t) == known.end()) {
+      auto& d = session.diags.error("E1000", {}, "unknown target '" + t + "'");
+      std::string near = closestMatch(t, known);
+      d.notes.push_back({{}, near.empty() ? "targets are: seccomp, apparmor, selinux, lxc, oci"
+                                          : "did you mean '" + near + "'?"});
+      return result;
+    }
+  // Emit in the canonical order whatever order the user listed them in.
+  std::vector<std::string> ordered;
+  for (const auto& t : known)
+    if (std::find(targets.begin(), targets.end(), t) != targets.end()) ordered.push_back(t);
+
+  backend::Options bopts = options.backend;
+  if (bopts.artifactDir.empty()) bopts.artifactDir = fs::absolute(options.outDir).lexically_normal().string();
+  if (!bopts.artifactDir.empty() && bopts.artifactDir.size() > 1 && bopts.artifactDir.back() == '/')
+    bopts.artifactDir.pop_back();
+
+  nlohmann::json manifest;
+  manifest["ward"] = WARD_VERSION;
+  manifest["targets"] = ordered;
+  nlohmann::json inputs = nlohmann::json::object();
+  nlohmann::json outputs = nlohmann::json::array();
+  for (auto& p : policies) {
+    lower::lower(p, session.diags);
+    if (session.diags.hasErrors()) return result;
+    for (const auto& src : p.sources) inputs[src.displayName] = src.sha256;
+    backend::Options po = bopts;
+    if (po.containerName.empty()) po.containerName = p.name;
+    for (const auto& t : ordered) {
+      auto artifacts = backend::emit(t, p, po, session.diags);
+      if (session.diags.hasErrors()) return result;
+      for (auto& a : artifacts) {
+        outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", t}, {"sha256", sha256Hex(a.content)}});
+        result.outputs.push_back({(fs::path(options.outDir) / a.fileName).string(), std::move(a.content)});
+      }
+    }
+  }
+  manifest["inputs"] = inputs;
+  manifest["outputs"] = outputs;
+  result.outputs.push_back({(fs::path(options.outDir) / "manifest.json").string(), manifest.dump(2) + "\n"});
+  result.ok = true;
+  return result;
+}
+
+std::string writeAtomically(const std::string& path, const std::string& content, unsigned mode) {
+  fs::path p(path);
+  fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + p.filename().string() + ".tmpXXXXXX")).string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  int fd = mkstemp(buf.data());
+  if (fd < 0) return "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno);
+  std::string tmp(buf.data());
+  auto fail = [&](const char* what) {
+    std::string msg = std::string(what) + " '" + tmp + "': " + std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return msg;
+  };
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("cannot write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, mode) != 0) return fail("cannot chmod");
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return "cannot close '" + tmp + "': " + std::strerror(errno);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string msg = "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return msg;
+  }
+  return {};
+}
+
+CompileResult compile(Session& session, const std::vector<std::string>& files, const CompileOptions& options) {
+  CompileResult result = build(session, files, options);
+  if (!result.ok) return result;
+  std::error_code ec;
+  fs::create_directories(options.outDir, ec);
+  if (ec) {
+    session.diags.error("E2001", {}, "cannot create '" + options.outDir + "': " + ec.message());
+    result.ok = false;
+    return result;
+  }
+  // Stage every file first (temporaries beside their targets), then rename them all, so that an error
+  // while writing leaves every earlier output as it was.
+  struct Staged { std::string tmp, path; };
+  std::vector<Staged> staged;
+  auto abort = [&](const std::string& msg) {
+    for (const auto& s : staged) ::unlink(s.tmp.c_str());
+    session.diags.error("E2001", {}, msg);
+    result.ok = false;
+    return result;
+  };
+  for (const auto& out : result.outputs) {
+    std::string tmp = out.path + ".ward-staging";
+    std::string err = writeAtomically(tmp, out.content);
+    if (!err.empty()) return abort(err);
+    staged.push_back({tmp, out.path});
+  }
+  if (options.depfile) {
+    std::vector<std::string> targets;
+    for (const auto& o : result.outputs) targets.push_back(o.path);
+    std::string tmp = *options.depfile + ".ward-staging";
+    std::string err = writeAtomically(tmp, depfileText(targets, result.dependencies));
+    if (!err.empty()) return abort(err);
+    staged.push_back({tmp, *options.depfile});
+  }
+  for (const auto& s : staged)
+    if (::rename(s.tmp.c_str(), s.path.c_str()) != 0)
+      return abort("cannot rename '" + s.tmp + "' to '" + s.path + "': " + std::strerror(errno));
+  return result;
+}
+
+}  // namespace ward::driver

@@ -1,0 +1,74 @@
+#pragma once
+// The driver runs the pipeline (parse -> sema -> lower -> backends) for the front ends: the command line,
+// the LXC hook and the language server. It owns no global state: a Session is one compilation.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "base/diagnostics.h"
+#include "base/source.h"
+#include "ir/policy.h"
+#include "sema/sema.h"
+
+namespace ward::driver {
+
+struct Session {
+  SourceManager sources;
+  Diagnostics diags;
+};
+
+struct LoadOptions {
+  std::vector<std::string> includeDirs;     // -I, searched first
+  std::optional<std::string> wardPath;      // WARD_PATH (the CLI passes the environment's value)
+  std::string executableDir;                // to find the source tree's stdlib from a build tree
+  const sema::FileReader* reader = nullptr; // unsaved buffers (language server); null = the filesystem
+};
+
+struct Loaded {
+  std::vector<ir::Policy> policies;         // resolved, not yet lowered
+  std::vector<std::string> dependencies;    // every file read
+  bool ok = false;
+};
+
+// Reads, parses and checks one policy file. Errors are in session.diags.
+Loaded load(Session& session, const std::string& path, const LoadOptions& options);
+
+// Same, for text that is not (or not yet) on disk; `path` is used for display and relative imports.
+Loaded loadText(Session& session, const std::string& path, std::string text, const LoadOptions& options);
+
+struct CompileOptions {
+  LoadOptions load;
+  std::string outDir;                       // created if missing
+  std::optional<std::string> policy;        // --policy NAME: only this one
+  std::vector<std::string> targets;         // empty = all (backend::targetNames())
+  backend::Options backend;                 // stateDir, artifactDir ("" = absolute outDir)
+  std::optional<std::string> depfile;       // -M FILE
+};
+
+struct Output {
+  std::string path;                         // outDir/fileName
+  std::string content;
+};
+
+struct CompileResult {
+  std::vector<Output> outputs;              // everything that was (or would be) written, manifest last
+  std::vector<std::string> dependencies;
+  bool ok = false;
+};
+
+// Compiles every policy of `files` (or the one named) into artifacts. On any error nothing is written
+// and earlier outputs are left as they were; on success every output is replaced atomically.
+CompileResult compile(Session& session, const std::vector<std::string>& files, const CompileOptions& options);
+
+// Builds every artifact in memory without writing (used by compile, the hook and tests).
+CompileResult build(Session& session, const std::vector<std::string>& files, const CompileOptions& options);
+
+// Writes `content` to `path` atomically: a temporary file in the same directory, fsync, rename.
+// Returns an error message, or "" on success.
+std::string writeAtomically(const std::string& path, const std::string& content, unsigned mode = 0644);
+
+// Make-style dependency rule: "target1 target2: dep1 dep2\n" with spaces escaped.
+std::string depfileText(const std::vector<std::string>& targets, const std::vector<std::string>& deps);
+
+}  // namespace ward::driver
