@@ -1,0 +1,97 @@
+// The command line's contract: exit codes, located errors, JSON diagnostics, help and version.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "run_ward.h"
+
+namespace fs = std::filesystem;
+using ward::test::runWard;
+
+namespace {
+
+fs::path writeTemp(const std::string& name, const std::string& text) {
+  fs::path dir = fs::temp_directory_path() / ("ward-cli-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path p = dir / name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p;
+}
+
+}  // namespace
+
+TEST(Cli, VersionAndHelp) {
+  auto v = runWard({"--version"});
+  EXPECT_EQ(v.exitCode, 0);
+  EXPECT_NE(v.out.find("ward "), std::string::npos);
+  auto h = runWard({"help"});
+  EXPECT_EQ(h.exitCode, 0);
+  for (const char* cmd : {"check", "fmt", "dump-ir", "compile"}) EXPECT_NE(h.out.find(cmd), std::string::npos) << cmd;
+  auto hc = runWard({"help", "compile"});
+  EXPECT_EQ(hc.exitCode, 0);
+  EXPECT_NE(hc.out.find("--depfile"), std::string::npos);
+  EXPECT_EQ(runWard({"help", "nosuch"}).exitCode, 2);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(runWard({}).exitCode, 2);
+  EXPECT_EQ(runWard({"frobnicate"}).exitCode, 2);
+  EXPECT_EQ(runWard({"check"}).exitCode, 2);
+  EXPECT_EQ(runWard({"compile", "x.ward"}).exitCode, 2);  // -o missing
+}
+
+TEST(Cli, MissingFileIsAnInputError) {
+  auto r = runWard({"check", "/nonexistent/ward/policy.ward"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos);
+}
+
+TEST(Cli, SyntaxErrorIsLocatedWithCaret) {
+  auto p = writeTemp("broken.ward", "policy p {\n  files {\n    read \"/etc/**\"\n  }\n}\n");
+  auto r = runWard({"--color", "never", "check", p.string()});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("broken.ward:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("^"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[E0"), std::string::npos) << r.err;
+}
+
+TEST(Cli, JsonDiagnosticsAreMachineReadable) {
+  auto p = writeTemp("unit.ward", "policy p {\n  limits { memory 12XB; }\n}\n");
+  auto r = runWard({"--diagnostics-format=json", "check", p.string()});
+  EXPECT_EQ(r.exitCode, 2);
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_FALSE(j.empty());
+  EXPECT_EQ(j[0]["severity"], "error");
+  EXPECT_EQ(j[0]["span"]["line"], 2);
+  EXPECT_TRUE(j[0]["code"].get<std::string>().starts_with("E0"));
+}
+
+TEST(Cli, FmtCheckReportsUnformattedAndFmtFixesIt) {
+  auto p = writeTemp("ugly.ward", "policy   p {files{read \"/etc/**\",\"/usr/**\";}}");
+  auto c = runWard({"fmt", "--check", p.string()});
+  EXPECT_EQ(c.exitCode, 1);
+  EXPECT_EQ(runWard({"fmt", p.string()}).exitCode, 0);
+  EXPECT_EQ(runWard({"fmt", "--check", p.string()}).exitCode, 0);
+  EXPECT_EQ(runWard({"check", p.string()}).exitCode, 0);
+}
+
+TEST(Cli, CheckCleanPolicyExitsZero) {
+  auto p = writeTemp("ok.ward", "policy p {\n  files { read \"/etc/**\"; }\n  limits { pids 100; }\n}\n");
+  auto r = runWard({"check", p.string()});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+}
+
+TEST(Cli, DumpIrHasSpans) {
+  auto p = writeTemp("dump.ward", "policy p {\n  limits { pids 100; }\n}\n");
+  auto r = runWard({"dump-ir", p.string()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["policies"].size(), 1u);
+  EXPECT_EQ(j["policies"][0]["name"], "p");
+  EXPECT_NE(r.out.find("\"line\": 2"), std::string::npos);
+}
