@@ -19,14 +19,14 @@ Diagnostic& Diagnostics::push(Severity s, std::string code, Span span, std::stri
     if (errors_ > kMaxErrors) {
       if (!truncated_) {
         truncated_ = true;
-        items_.push_back({Severity::Error, "E0009", span,
-                          "too many errors; stopping after " + std::to_string(kMaxErrors), {}, {}});
+        items_.push_back({Severity::Error, "E0009",
+                          "too many errors; stopping after " + std::to_string(kMaxErrors), span, {}, {}});
       }
       dropped_ = Diagnostic{};
       return dropped_;
     }
   }
-  items_.push_back({s, std::move(code), span, std::move(message), {}, {}});
+  items_.push_back({s, std::move(code), std::move(message), span, {}, {}});
   return items_.back();
 }
 

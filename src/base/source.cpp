@@ -1,6 +1,7 @@
 #include "base/source.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace ward {
 
