@@ -1,0 +1,152 @@
+// The driver's promises: deterministic output, all-or-nothing atomic writes, manifest and depfile.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/sha256.h"
+#include "driver/driver.h"
+
+namespace fs = std::filesystem;
+using namespace ward;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("ward-driver-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+
+const char* kPolicy =
+    "policy app {\n"
+    "  files { read \"/etc/app/**\"; write \"/var/lib/app/**\"; }\n"
+    "  network { listen tcp 80; }\n"
+    "  syscalls { default errno ENOSYS; allow read, write, exit_group, execve; deny ptrace errno EPERM; }\n"
+    "  limits { memory 64MiB; pids 32; nofile 1024; }\n"
+    "}\n";
+
+driver::CompileOptions options(const TempDir& t, const std::string& out) {
+  driver::CompileOptions o;
+  o.outDir = (t.path / out).string();
+  o.backend.stateDir = (t.path / "state").string();
+  o.backend.artifactDir = "/etc/ward";
+  o.load.includeDirs = {std::string(WARD_SOURCE_DIR) + "/stdlib"};
+  return o;
+}
+
+}  // namespace
+
+TEST(Driver, WriteAtomicallyReplacesWholeFileAndSetsMode) {
+  TempDir t;
+  fs::path p = t.path / "f.txt";
+  write(p, "old");
+  EXPECT_EQ(driver::writeAtomically(p.string(), "new content", 0600), "");
+  EXPECT_EQ(read(p), "new content");
+  struct stat st {};
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  for (const auto& e : fs::directory_iterator(t.path)) EXPECT_EQ(e.path().filename(), "f.txt");  // no temporaries left
+  EXPECT_NE(driver::writeAtomically((t.path / "no/such/dir/f").string(), "x"), "");
+}
+
+TEST(Driver, CompileIsDeterministicAndWritesAManifest) {
+  TempDir t;
+  write(t.path / "app.ward", kPolicy);
+  driver::Session s1, s2;
+  auto o1 = options(t, "out1"), o2 = options(t, "out2");
+  auto r1 = driver::compile(s1, {(t.path / "app.ward").string()}, o1);
+  ASSERT_TRUE(r1.ok) << (s1.diags.items().empty() ? "" : s1.diags.items()[0].message);
+  auto r2 = driver::compile(s2, {(t.path / "app.ward").string()}, o2);
+  ASSERT_TRUE(r2.ok);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(t.path / "out1")) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  for (const char* f : {"app.bpf", "app.pfc", "app.lxc.seccomp", "app.apparmor", "app.selinux", "app.lxc.conf",
+                        "app.oci.json", "manifest.json"}) {
+    EXPECT_TRUE(fs::exists(t.path / "out1" / f)) << f;
+    EXPECT_EQ(read(t.path / "out1" / f), read(t.path / "out2" / f)) << f << " differs between two compiles";
+  }
+  auto m = nlohmann::json::parse(read(t.path / "out1" / "manifest.json"));
+  EXPECT_EQ(m["outputs"].size(), 7u);
+  for (const auto& o : m["outputs"])
+    EXPECT_EQ(o["sha256"], sha256Hex(read(t.path / "out1" / o["file"].get<std::string>()))) << o["file"];
+  EXPECT_FALSE(m["inputs"].empty());
+}
+
+TEST(Driver, OnErrorNothingIsWrittenAndEarlierOutputsStay) {
+  TempDir t;
+  write(t.path / "app.ward", kPolicy);
+  auto o = options(t, "out");
+  {
+    driver::Session s;
+    ASSERT_TRUE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
+  }
+  std::map<std::string, std::string> before;
+  for (const auto& e : fs::directory_iterator(t.path / "out")) before[e.path().filename()] = read(e.path());
+  // Break the policy: a later error must leave every earlier artifact byte-identical.
+  write(t.path / "app.ward", std::string(kPolicy) + "policy broken { limits { memory 5XB; } }\n");
+  driver::Session s;
+  auto r = driver::compile(s, {(t.path / "app.ward").string()}, o);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(s.diags.hasErrors());
+  std::map<std::string, std::string> after;
+  for (const auto& e : fs::directory_iterator(t.path / "out")) after[e.path().filename()] = read(e.path());
+  EXPECT_EQ(before, after);
+}
+
+TEST(Driver, UnknownPolicyAndTargetAreErrors) {
+  TempDir t;
+  write(t.path / "app.ward", kPolicy);
+  auto o = options(t, "out");
+  o.policy = "ap";
+  driver::Session s;
+  EXPECT_FALSE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
+  ASSERT_FALSE(s.diags.items().empty());
+  EXPECT_EQ(s.diags.items()[0].code, "E0211");
+  EXPECT_FALSE(fs::exists(t.path / "out"));
+  auto o2 = options(t, "out");
+  o2.targets = {"secomp"};
+  driver::Session s2;
+  EXPECT_FALSE(driver::compile(s2, {(t.path / "app.ward").string()}, o2).ok);
+  EXPECT_EQ(s2.diags.items()[0].code, "E1000");
+}
+
+TEST(Driver, TargetsSelectOutputsAndDepfileNamesImports) {
+  TempDir t;
+  write(t.path / "lib.ward", "policy base { limits { pids 10; } }\n");
+  write(t.path / "app.ward", "import \"./lib.ward\";\npolicy app extends lib.base { }\n");
+  auto o = options(t, "out");
+  o.targets = {"apparmor", "seccomp"};
+  o.depfile = (t.path / "app.d").string();
+  driver::Session s;
+  ASSERT_TRUE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
+  EXPECT_TRUE(fs::exists(t.path / "out" / "app.apparmor"));
+  EXPECT_TRUE(fs::exists(t.path / "out" / "app.bpf"));
+  EXPECT_FALSE(fs::exists(t.path / "out" / "app.lxc.conf"));
+  std::string dep = read(t.path / "app.d");
+  EXPECT_NE(dep.find("lib.ward"), std::string::npos) << dep;
+  EXPECT_NE(dep.find("app.ward"), std::string::npos) << dep;
+  EXPECT_NE(dep.find("app.apparmor"), std::string::npos) << dep;
+}
+
+TEST(Driver, DepfileEscapesSpaces) {
+  EXPECT_EQ(driver::depfileText({"a b"}, {"c"}), "a\\ b: \\\n  c\n\nc:\n");
+}
