@@ -1,0 +1,129 @@
+#pragma once
+// Settings shared by the LXC and OCI backends, computed once from a lowered ir::Policy so that the two
+// formats cannot drift apart: capability sets, cgroup v1 and v2 key-values, rlimits, id maps, sysctls,
+// masked and read-only paths, mount options. Every item keeps the span (and a short reason) it came from;
+// items that come from a default carry the policy's own span and a "default ..." reason.
+//
+// Pure functions: nothing here prints, throws on bad input or keeps state. The few host facts the
+// backends need (cap_last_cap, /etc/subuid) are read by the small read*() helpers and passed in, so every
+// computation is testable with fixed inputs.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/policy.h"
+
+namespace ward::backend::common {
+
+// One generated setting with its provenance.
+struct Setting {
+  std::string key;     // format-neutral key, e.g. "memory.max" (cgroup file) or "net.ipv4.ip_forward"
+  std::string value;
+  Span span;
+  std::string why;     // short reason for the comment, e.g. "limits memory 512MiB"
+};
+
+// "file:line why" (or "why" alone when the span is unknown): the text of a provenance comment.
+std::string provenance(const ir::Policy& policy, const Span& span, std::string_view why);
+
+// The policy's span when `span` is invalid (settings that come from a default).
+Span orPolicy(const ir::Policy& policy, const Span& span);
+
+// ---- capabilities ---------------------------------------------------------------------------------
+// capabilities(7) names without the cap_ prefix, indexed by number (0 chown .. 40 checkpoint_restore).
+const std::vector<std::string_view>& capabilityNames();
+int capabilityNumber(std::string_view name);          // -1 when unknown
+std::string capabilityName(int number);              // "" when unknown
+std::string ociCapabilityName(int number);           // "CAP_NET_BIND_SERVICE"; "" when unknown
+inline constexpr int kKnownLastCap = 40;              // CAP_CHECKPOINT_RESTORE
+
+// /proc/sys/kernel/cap_last_cap of the running kernel, or kKnownLastCap when it cannot be read.
+int readKernelLastCap();
+
+struct CapabilitySets {
+  bool all = false;                        // keep all (identity privileged + keep all)
+  std::vector<ir::Capability> keep;        // sorted by number, unique, names lower case
+  std::vector<int> drop;                   // 0..lastCap minus keep (what the kernel knows and we drop)
+  std::uint64_t keepMask = 0;              // the CapBnd / CapEff / CapPrm mask a process ends up with
+};
+// From Policy::mechanism.capabilities (the final kept set). lastCap bounds drop and keepMask; kept
+// capabilities the kernel does not know stay in `keep` (the runtime ignores them) but not in the mask.
+CapabilitySets capabilitySets(const ir::Policy& policy, int lastCap);
+
+// ---- cgroups --------------------------------------------------------------------------------------
+// cgroup v2 weight (1..10000) <-> v1 cpu.shares (2..262144), the conversion runc and crun use, so that a
+// policy run by runc on either hierarchy ends up with the same value.
+std::uint64_t cpuWeightToShares(std::uint64_t weight);
+// io.weight (1..10000) -> blkio.weight (10..1000), the inverse of runc's blkio -> io conversion.
+std::uint64_t ioWeightToBlkioWeight(std::uint64_t weight);
+// "8:0" -> {8, 0}; nullopt when malformed.
+std::optional<std::pair<std::int64_t, std::int64_t>> parseDevice(std::string_view majorMinor);
+
+struct CgroupSettings {
+  std::vector<Setting> v1;   // keys are cgroup v1 file names: "memory.limit_in_bytes", "devices.allow"
+  std::vector<Setting> v2;   // keys are cgroup v2 file names: "memory.max", "devices.allow" (LXC: BPF)
+};
+CgroupSettings cgroupSettings(const ir::Policy& policy);
+
+// The devices allow-list: the container baseline (null, zero, full, random, urandom, tty, console, ptmx,
+// pts; what runc and LXC's common.conf allow) followed by Policy::mechanism.deviceRules, duplicates
+// removed. Everything else is denied.
+std::vector<ir::DeviceRule> deviceAllowList(const ir::Policy& policy);
+std::string deviceRuleText(const ir::DeviceRule& rule);   // "c 1:3 rwm", "b 7:* rw", "a *:* rwm"
+
+// ---- rlimits --------------------------------------------------------------------------------------
+struct RlimitSetting {
+  std::string name;          // "nofile"
+  std::string resource;      // "RLIMIT_NOFILE"
+  std::uint64_t soft = 0, hard = 0;   // ir::kUnlimited for unlimited
+  Span span;
+};
+// Unknown names are reported in `unknown` (the caller turns them into an error).
+std::vector<RlimitSetting> rlimits(const ir::Policy& policy, std::vector<std::string>* unknown);
+std::string rlimitResource(std::string_view name);   // "nofile" -> "RLIMIT_NOFILE"; "" when unknown
+
+// ---- id maps --------------------------------------------------------------------------------------
+struct IdRange {
+  char kind = 'u';
+  std::uint32_t inside = 0, outside = 0, count = 0;
+  Span span;
+  std::string why;
+};
+inline constexpr std::uint32_t kAutoIdBase = 100000;
+inline constexpr std::uint32_t kAutoIdCount = 65536;
+// The first range of /etc/subuid (or subgid) text that belongs to root ("root" or "0"), preferring one
+// with at least 65536 ids; nullopt when there is none.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> rootSubidRange(std::string_view text);
+std::string readFileOrEmpty(const std::string& path);
+// Privileged: no maps. Explicit maps: as written. `idmap auto`: root's range from subuid/subgid text
+// (start, min(count, 65536)) if present, else 100000..165535, for both uid and gid.
+std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidText,
+                            std::string_view subgidText);
+bool usesUserNamespace(const ir::Policy& policy);
+
+// ---- sysctls --------------------------------------------------------------------------------------
+// The policy's sysctls plus the derived ones: net.ipv6.conf.{all,default}.accept_ra from
+// ipv6_router_advertisements (unless `network none`). Sorted by key, policy values win.
+std::vector<Setting> sysctls(const ir::Policy& policy);
+
+// ---- paths and mounts -----------------------------------------------------------------------------
+// Policy::mechanism.maskedPaths / readonlyPaths united with the runtime defaults (runc's lists), so a
+// fragment never unmasks what the runtime would mask. /proc paths are left out with `proc off`, /sys
+// paths with `sys off`, and /proc/sys, /proc/sysrq-trigger from readonlyPaths with `proc rw`.
+std::vector<std::string> maskedPaths(const ir::Policy& policy);
+std::vector<std::string> readonlyPaths(const ir::Policy& policy);
+bool isDirectoryMask(std::string_view path);   // masked with a read-only tmpfs rather than /dev/null
+
+// Mount flags shared by both formats, in a fixed order: ro|rw, nosuid, nodev, noexec, size=, mode=.
+std::vector<std::string> mountFlags(const ir::Mount& mount);
+std::string octal(std::uint32_t mode);          // 01777 -> "1777"
+
+// A human-readable quantity for comments: 536870912 -> "512MiB".
+std::string quantity(std::uint64_t bytes);
+
+// True when the text can be written on one config line (no NUL, CR or LF).
+bool isSingleLine(std::string_view text);
+
+}  // namespace ward::backend::common

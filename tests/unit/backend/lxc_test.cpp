@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "backend/lxc/lxc.h"
+#include "common_fixture.h"
+
+namespace ward::backend::lxc {
+namespace {
+
+std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
+  Options o;
+  o.artifactDir = "/etc/ward";
+  Diagnostics d;
+  auto a = emit(p, o, d);
+  if (out) *out = d;
+  if (a.size() != 1) {
+    if (!out)
+      for (const auto& i : d.items()) ADD_FAILURE() << i.code << " " << i.message;
+    return {};
+  }
+  EXPECT_EQ(a[0].fileName, p.name + ".lxc.conf");
+  return a[0].content;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+bool has(const std::string& text, const std::string& line) {
+  for (const auto& l : lines(text))
+    if (l == line) return true;
+  return false;
+}
+
+// The comment directly above the first occurrence of `line`.
+std::string commentAbove(const std::string& text, const std::string& line) {
+  auto ls = lines(text);
+  for (std::size_t i = 1; i < ls.size(); ++i)
+    if (ls[i] == line) return ls[i - 1];
+  return "<missing " + line + ">";
+}
+
+TEST(Lxc, EveryKeyHasAProvenanceComment) {
+  for (const auto& p : {ward::testing::webPolicy(), ward::testing::lockedPolicy(), ward::testing::privilegedPolicy()}) {
+    std::string text = emitText(p);
+    ASSERT_FALSE(text.empty()) << p.name;
+    auto ls = lines(text);
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+      if (ls[i].empty() || ls[i][0] == '#') continue;
+      ASSERT_GT(i, 0u);
+      EXPECT_TRUE(ls[i - 1].starts_with("# examples/" + p.name + ".ward:")) << ls[i - 1] << "\n" << ls[i];
+      EXPECT_NE(ls[i].find(" ="), std::string::npos) << ls[i];
+    }
+    EXPECT_EQ(text.back(), '\n');
+  }
+}
+
+TEST(Lxc, SecurityKeys) {
+  std::string t = emitText(ward::testing::webPolicy());
+  EXPECT_TRUE(has(t, "lxc.seccomp.profile = /etc/ward/web.lxc.seccomp"));
+  EXPECT_TRUE(has(t, "lxc.apparmor.profile = ward-web"));
+  EXPECT_TRUE(has(t, "lxc.apparmor.allow_nesting = 0"));
+  EXPECT_TRUE(has(t, "lxc.no_new_privs = 1"));
+  EXPECT_EQ(commentAbove(t, "lxc.no_new_privs = 1"), "# examples/web.ward:1 default no_new_privs on");
+  EXPECT_FALSE(t.find("lxc.selinux.context") != std::string::npos);
+  std::string l = emitText(ward::testing::lockedPolicy());
+  EXPECT_TRUE(has(l, "lxc.selinux.context = system_u:system_r:container_t:s0:c12,c345"));
+  EXPECT_EQ(commentAbove(l, "lxc.no_new_privs = 1"), "# examples/locked.ward:7 no_new_privs on");
+}
+
+TEST(Lxc, CapabilitiesUseKeep) {
+  std::string t = emitText(ward::testing::webPolicy());
+  EXPECT_TRUE(has(t, "lxc.cap.drop ="));
+  EXPECT_TRUE(has(t, "lxc.cap.keep = chown"));
+  EXPECT_TRUE(has(t, "lxc.cap.keep = net_bind_service"));
+  EXPECT_EQ(commentAbove(t, "lxc.cap.keep = net_bind_service"),
+            "# examples/web.ward:12 keep net_bind_service (listen tcp 80)");
+  // the clearing lines come before the keeps
+  EXPECT_LT(t.find("lxc.cap.drop =\n"), t.find("lxc.cap.keep = chown"));
+  EXPECT_TRUE(has(emitText(ward::testing::lockedPolicy()), "lxc.cap.keep = none"));
+}
+
+TEST(Lxc, IdmapsAndPrivileged) {
+  std::string l = emitText(ward::testing::lockedPolicy());
+  EXPECT_TRUE(has(l, "lxc.idmap = u 0 200000 65536"));
+  EXPECT_TRUE(has(l, "lxc.idmap = g 0 200000 65536"));
+  std::string w = emitText(ward::testing::webPolicy());
+  EXPECT_NE(w.find("lxc.idmap = u 0 "), std::string::npos);
+  std::string p = emitText(ward::testing::privilegedPolicy());
+  EXPECT_EQ(p.find("\nlxc.idmap"), std::string::npos);
+  EXPECT_NE(p.find("privileged: no user namespace"), std::string::npos);
+}
+
+TEST(Lxc, CgroupsBothVersions) {
+  std::string t = emitText(ward::testing::webPolicy());
+  EXPECT_TRUE(has(t, "lxc.cgroup.memory.limit_in_bytes = 268435456"));
+  EXPECT_TRUE(has(t, "lxc.cgroup2.memory.max = 268435456"));
+  EXPECT_TRUE(has(t, "lxc.cgroup.pids.max = 64"));
+  EXPECT_TRUE(has(t, "lxc.cgroup2.pids.max = 64"));
+  EXPECT_TRUE(has(t, "lxc.cgroup2.cpu.max = 50000 100000"));
+  EXPECT_TRUE(has(t, "lxc.cgroup.devices.deny = a"));
+  EXPECT_TRUE(has(t, "lxc.cgroup2.devices.allow = c 10:229 rw"));
+  EXPECT_EQ(commentAbove(t, "lxc.cgroup.pids.max = 64"), "# examples/web.ward:22 limits pids 64");
+}
+
+TEST(Lxc, LimitsSysctlsMounts) {
+  std::string t = emitText(ward::testing::webPolicy());
+  EXPECT_TRUE(has(t, "lxc.prlimit.nofile = 1024:4096"));
+  EXPECT_TRUE(has(t, "lxc.prlimit.core = 0"));
+  // proc:mixed without net_admin: LXC could not write them, a start-host hook does
+  EXPECT_EQ(t.find("lxc.sysctl."), std::string::npos);
+  EXPECT_NE(t.find("lxc.hook.start-host = /bin/sh -c 'exec nsenter --target \"$LXC_PID\" --user --net --ipc --uts -- "
+                   "/bin/sh -ec \"$0\"' 'printf \"%s\\n\" \"80\" > /proc/sys/net/ipv4/ip_unprivileged_port_start; "),
+            std::string::npos);
+  EXPECT_NE(t.find("# examples/web.ward:25 sysctl net.ipv4.ip_unprivileged_port_start = 80 (hook below)"),
+            std::string::npos);
+  EXPECT_TRUE(has(t, "lxc.mount.auto = proc:mixed"));
+  EXPECT_TRUE(has(t, "lxc.mount.auto = sys:ro"));
+  EXPECT_TRUE(has(t, "lxc.mount.auto = cgroup:mixed"));
+  EXPECT_TRUE(has(t, "lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,size=16777216,mode=1777,create=dir 0 0"));
+  EXPECT_TRUE(has(t, "lxc.mount.entry = /dev/null proc/kcore none bind,ro,optional 0 0"));
+  EXPECT_TRUE(has(t, "lxc.mount.entry = tmpfs sys/firmware tmpfs ro,nosuid,nodev,noexec,optional 0 0"));
+  std::string p = emitText(ward::testing::privilegedPolicy());
+  EXPECT_TRUE(has(p, "lxc.mount.auto = sys:mixed"));
+  EXPECT_TRUE(has(p, "lxc.sysctl.net.ipv6.conf.all.accept_ra = 0"));   // net_admin kept: /proc/sys/net is rw
+  EXPECT_EQ(p.find("lxc.hook.start-host"), std::string::npos);
+  auto bad = ward::testing::webPolicy();
+  bad.sysctls.push_back({"kernel.shmmax", "1; reboot", ward::testing::lineSpan(26)});
+  Diagnostics d;
+  EXPECT_EQ(emitText(bad, &d), "");
+  EXPECT_TRUE(d.hasErrors());
+}
+
+TEST(Lxc, BindMountEscapingAndProcRo) {
+  auto p = ward::testing::webPolicy();
+  ir::Mount b;
+  b.source = "/srv/my www";
+  b.target = "/var/www";
+  b.optional = true;
+  b.span = ward::testing::lineSpan(14);
+  p.files.mounts.push_back(b);
+  p.files.proc.value = ir::FsMode::Ro;
+  std::string t = emitText(p);
+  EXPECT_TRUE(has(t, "lxc.mount.entry = /srv/my\\040www var/www none bind,ro,nosuid,nodev,create=dir,optional 0 0"));
+  EXPECT_TRUE(has(t, "lxc.mount.entry = proc proc proc ro,nosuid,nodev,noexec,create=dir 0 0"));
+  EXPECT_EQ(t.find("proc:"), std::string::npos);
+}
+
+TEST(Lxc, NetworkNoneAndBridge) {
+  std::string l = emitText(ward::testing::lockedPolicy());
+  EXPECT_TRUE(has(l, "lxc.net ="));
+  EXPECT_TRUE(has(l, "lxc.net.0.type = empty"));
+  auto p = ward::testing::webPolicy();
+  p.network.bridge = ir::Located<std::string>{"br-web", ward::testing::lineSpan(19)};
+  std::string t = emitText(p);
+  EXPECT_TRUE(has(t, "lxc.net.0.type = veth"));
+  EXPECT_TRUE(has(t, "lxc.net.0.link = br-web"));
+  EXPECT_EQ(commentAbove(t, "lxc.net.0.link = br-web"), "# examples/web.ward:19 network bridge \"br-web\"");
+  // no network statement: the container's own network settings are left alone
+  EXPECT_EQ(emitText(ward::testing::privilegedPolicy()).find("\nlxc.net"), std::string::npos);
+}
+
+TEST(Lxc, RawKeysHooksAndRejections) {
+  auto p = ward::testing::webPolicy();
+  p.lxc.raw.push_back({"lxc.environment", "APP_ENV=prod", ward::testing::lineSpan(40)});
+  p.lxc.hooks.push_back({"pre-start", "/usr/local/bin/prepare", ward::testing::lineSpan(41)});
+  p.limits.ptyMax = ir::Located<std::uint64_t>{16, ward::testing::lineSpan(24)};
+  std::string t = emitText(p);
+  EXPECT_TRUE(has(t, "lxc.environment = APP_ENV=prod"));
+  EXPECT_TRUE(has(t, "lxc.hook.pre-start = /usr/local/bin/prepare"));
+  EXPECT_TRUE(has(t, "lxc.pty.max = 16"));
+
+  // A value that would inject a second key is an error, and nothing is emitted.
+  auto bad = ward::testing::webPolicy();
+  bad.lxc.raw.push_back({"lxc.environment", "A=1\nlxc.cap.keep =", ward::testing::lineSpan(40)});
+  Diagnostics d;
+  EXPECT_EQ(emitText(bad, &d), "");
+  ASSERT_TRUE(d.hasErrors());
+  EXPECT_EQ(d.items()[0].code, "E1301");
+  auto badKey = ward::testing::webPolicy();
+  badKey.lxc.raw.push_back({"not.lxc", "1", ward::testing::lineSpan(40)});
+  EXPECT_EQ(emitText(badKey, &d), "");
+  auto unlowered = ward::testing::webPolicy();
+  unlowered.mechanism.lowered = false;
+  EXPECT_EQ(emitText(unlowered, &d), "");
+}
+
+TEST(Lxc, Deterministic) {
+  EXPECT_EQ(emitText(ward::testing::webPolicy()), emitText(ward::testing::webPolicy()));
+}
+
+}  // namespace
+}  // namespace ward::backend::lxc
