@@ -1,0 +1,226 @@
+#include "backend/apparmor/load.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/apparmor.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace ward::backend::apparmor {
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
+  return s;
+}
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+struct RunResult {
+  int status = -1;   // exit status, or -1 when it could not run or was killed
+  std::string out, err, spawnError;
+};
+
+// Runs argv with `input` on stdin, capturing stdout and stderr.
+RunResult run(const std::vector<std::string>& argv, const std::string& input) {
+  RunResult r;
+  Fd in(::memfd_create("ward-apparmor-input", MFD_CLOEXEC));
+  if (in.fd < 0) {
+    r.spawnError = std::string("memfd_create: ") + std::strerror(errno);
+    return r;
+  }
+  for (std::size_t off = 0; off < input.size();) {
+    ssize_t n = ::write(in.fd, input.data() + off, input.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      r.spawnError = std::string("write: ") + std::strerror(errno);
+      return r;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  ::lseek(in.fd, 0, SEEK_SET);
+  int outPipe[2], errPipe[2];
+  if (::pipe2(outPipe, O_CLOEXEC) != 0) {
+    r.spawnError = std::string("pipe: ") + std::strerror(errno);
+    return r;
+  }
+  Fd outR(outPipe[0]), outW(outPipe[1]);
+  if (::pipe2(errPipe, O_CLOEXEC) != 0) {
+    r.spawnError = std::string("pipe: ") + std::strerror(errno);
+    return r;
+  }
+  Fd errR(errPipe[0]), errW(errPipe[1]);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in.fd, 0);
+  posix_spawn_file_actions_adddup2(&fa, outW.fd, 1);
+  posix_spawn_file_actions_adddup2(&fa, errW.fd, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  outW.reset();
+  errW.reset();
+  if (rc != 0) {
+    r.spawnError = fmt::format("cannot run {}: {}", argv[0], std::strerror(rc));
+    return r;
+  }
+  pollfd fds[2] = {{outR.fd, POLLIN, 0}, {errR.fd, POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  int open = 2;
+  char buf[65536];
+  while (open > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        fds[i].fd = -1;
+        --open;
+      }
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// The parser's stderr without its harmless note about the cache on kernels without AppArmor.
+std::string parserMessage(const std::string& err) {
+  std::istringstream in(err);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.find("Cache read/write disabled") == std::string::npos) out += (out.empty() ? "" : "\n") + line;
+  return trim(out);
+}
+
+}  // namespace
+
+HostStatus hostStatus(const std::string& enabledParam) {
+  HostStatus s;
+  std::ifstream f(enabledParam);
+  if (!f) {
+    s.reason = fmt::format("AppArmor is not available in this kernel ({} does not exist)", enabledParam);
+    return s;
+  }
+  std::string value;
+  std::getline(f, value);
+  value = trim(value);
+  if (value != "Y" && value != "y" && value != "1") {
+    s.reason = fmt::format("AppArmor is not enabled on this host ({} is '{}')", enabledParam, value);
+    return s;
+  }
+  errno = 0;
+  if (::aa_is_enabled() == 1) {
+    s.enabled = true;
+    return s;
+  }
+  const int e = errno;
+  switch (e) {
+    case ENOENT:
+      s.reason = "AppArmor is enabled in the kernel but its interface is not reachable (securityfs is not "
+                 "mounted: mount -t securityfs securityfs /sys/kernel/security)";
+      break;
+    case ECANCELED:
+      s.reason = "AppArmor is available in the kernel but was disabled at boot";
+      break;
+    case ENOSYS:
+      s.reason = "AppArmor is not available in this kernel (libapparmor: aa_is_enabled reports ENOSYS)";
+      break;
+    default:
+      s.reason = fmt::format("AppArmor is not usable on this host (libapparmor: aa_is_enabled: {})",
+                             e ? std::strerror(e) : "not enabled");
+  }
+  return s;
+}
+
+bool apparmorEnabled() { return hostStatus().enabled; }
+
+std::optional<std::string> compileBinary(const std::string& profileText, std::string& error,
+                                         const std::string& parser) {
+  RunResult r = run({parser, "-Q", "-K", "-S"}, profileText);
+  if (!r.spawnError.empty()) {
+    error = r.spawnError;
+    return std::nullopt;
+  }
+  if (r.status != 0 || r.out.empty()) {
+    error = fmt::format("{} rejected the profile (exit {}): {}", parser, r.status, parserMessage(r.err));
+    return std::nullopt;
+  }
+  return std::move(r.out);
+}
+
+LoadResult loadProfileText(const std::string& profileText, const LoadOptions& options) {
+  LoadResult res;
+  HostStatus host = hostStatus(options.enabledParam);
+  if (!host.enabled) {
+    res.message = host.reason + "; the profile was not loaded";
+    return res;
+  }
+  std::string error;
+  auto binary = compileBinary(profileText, error, options.parser);
+  if (!binary) {
+    res.message = error;
+    return res;
+  }
+  aa_kernel_interface* ki = nullptr;
+  if (::aa_kernel_interface_new(&ki, nullptr, nullptr) != 0) {
+    res.message = std::string("libapparmor: cannot open the kernel interface: ") + std::strerror(errno);
+    return res;
+  }
+  int rc = ::aa_kernel_interface_replace_policy(ki, binary->data(), binary->size());
+  int e = errno;
+  ::aa_kernel_interface_unref(ki);
+  if (rc != 0) {
+    res.message = std::string("libapparmor: the kernel refused the profile: ") + std::strerror(e);
+    return res;
+  }
+  res.loaded = true;
+  res.message = "the profile was loaded";
+  return res;
+}
+
+LoadResult loadProfileFile(const std::string& profilePath, const LoadOptions& options) {
+  HostStatus host = hostStatus(options.enabledParam);
+  if (!host.enabled) return {false, host.reason + "; the profile was written but not loaded"};
+  std::ifstream f(profilePath, std::ios::binary);
+  if (!f) return {false, fmt::format("cannot read {}: {}", profilePath, std::strerror(errno))};
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return loadProfileText(ss.str(), options);
+}
+
+}  // namespace ward::backend::apparmor

@@ -1,0 +1,54 @@
+#pragma once
+// Internal pieces of lower(): each fills one part of Policy::mechanism. Not part of the public API.
+#include <string>
+#include <string_view>
+
+#include "base/diagnostics.h"
+#include "ir/policy.h"
+
+namespace ward::lower::detail {
+
+// Capability names, capabilities(7) order: kCapabilityNames[n] is capability number n.
+inline constexpr std::string_view kCapabilityNames[] = {
+    "chown",          "dac_override",   "dac_read_search", "fowner",        "fsetid",
+    "kill",           "setgid",         "setuid",          "setpcap",       "linux_immutable",
+    "net_bind_service", "net_broadcast", "net_admin",      "net_raw",       "ipc_lock",
+    "ipc_owner",      "sys_module",     "sys_rawio",       "sys_chroot",    "sys_ptrace",
+    "sys_pacct",      "sys_admin",      "sys_boot",        "sys_nice",      "sys_resource",
+    "sys_time",       "sys_tty_config", "mknod",           "lease",         "audit_write",
+    "audit_control",  "setfcap",        "mac_override",    "mac_admin",     "syslog",
+    "wake_alarm",     "block_suspend",  "audit_read",      "perfmon",       "bpf",
+    "checkpoint_restore"};
+inline constexpr int kCapabilityCount = static_cast<int>(std::size(kCapabilityNames));
+int capabilityNumber(std::string_view name);   // -1 when unknown; accepts a cap_ prefix
+
+// Socket address families and types ward reasons about (Linux values; fixed so that output does not
+// depend on the build host's headers).
+inline constexpr int kAfUnix = 1, kAfInet = 2, kAfInet6 = 10, kAfNetlink = 16, kAfPacket = 17;
+// One past the highest address family Linux 6.x knows (AF_MCTP = 45). Families at or above it get the
+// same "not supported" answer as undeclared ones.
+inline constexpr int kAfMax = 46;
+inline constexpr int kSockRaw = 3;
+inline constexpr int kEafnosupport = 97, kEperm = 1;
+
+std::string endpointText(const ir::Endpoint& e, const ir::PortRange* port);   // "listen tcp 80" sans verb
+std::string deviceText(const ir::Device& d);   // "allow char 10:229 \"/dev/fuse\" rwm"
+
+// The threshold below which binding a port needs net_bind_service (1024 unless the policy sets the
+// namespaced sysctl net.ipv4.ip_unprivileged_port_start).
+unsigned unprivilegedPortStart(const ir::Policy& policy);
+
+void lowerCapabilities(ir::Policy& policy);
+void lowerSyscalls(ir::Policy& policy, Diagnostics& diags);
+void lowerAppArmor(ir::Policy& policy);
+void lowerDevices(ir::Policy& policy);
+void lowerMasks(ir::Policy& policy);
+
+// An AppArmor path for a rule: globs kept, quoted when it holds characters the profile grammar would
+// otherwise read as syntax (spaces, '#', a comma outside braces, quotes).
+std::string apparmorPath(std::string_view path);
+// A literal path (a mount target) as an AppArmor glob that matches exactly that path: glob characters
+// are escaped.
+std::string apparmorLiteral(std::string_view path);
+
+}  // namespace ward::lower::detail
