@@ -1,0 +1,60 @@
+# Helpers for the LXC hook's real-LXC test and benchmark (lxc_hook.sh, bench/hook_bench.sh). Sourced.
+# Expects runtime.sh to be sourced first (skip, fail, busybox_path, cap_mask ...).
+
+# The policy the tests confine containers with. Privileged (no idmap: the CI hosts have no subordinate id
+# ranges for root), but with a small capability set, no_new_privs, a syscall allow-list and
+# an MCS pair per container.
+hook_write_policy() {   # hook_write_policy FILE [NAME]
+  local file=$1 name=${2:-hooked}
+  cat >"$file" <<EOF
+// Written by tests/integration/lib/hook_common.sh.
+import "std/base";
+import "std/syscalls";
+
+policy $name {
+  use base.kernel_masks, base.standard_devices;
+
+  identity {
+    privileged "the test hosts have no subordinate id ranges for root";
+    no_new_privs on;
+  }
+  capabilities { keep chown, kill, setgid, setuid, net_bind_service; }
+  network { unix off; }
+  syscalls {
+    default errno ENOSYS;
+    foreign kill;
+    allow @system-service;
+    deny @debug, @mount, @reboot;
+  }
+  selinux { categories auto; }
+  limits { pids 256; memory 256MiB; nofile 1024; }
+  verify { accept NS-PRIVILEGED "the test hosts have no subordinate id ranges for root"; }
+}
+EOF
+  chmod 0644 "$file"
+}
+
+# hook_create LXCPATH NAME LOG: a busybox container with an empty network.
+hook_create() {
+  local lxcpath=$1 name=$2 log=$3 conf
+  conf=$(mktemp "${TMPDIR:-/tmp}/ward-hook-create.XXXXXX")
+  echo "lxc.net.0.type = empty" >"$conf"
+  lxc-create -P "$lxcpath" -t busybox -n "$name" -f "$conf" -- --busybox-path "$BUSYBOX" >"$log" 2>&1
+  local rc=$?
+  rm -f "$conf"
+  return $rc
+}
+
+# hook_state LXCPATH NAME: RUNNING, STOPPED, ...
+hook_state() { lxc-info -P "$1" -n "$2" -sH 2>/dev/null; }
+
+# hook_init_status LXCPATH NAME FIELD: a field of the container init's /proc/PID/status.
+hook_init_status() {
+  local pid
+  pid=$(lxc-info -P "$1" -n "$2" -pH 2>/dev/null) || return 1
+  [ -n "$pid" ] || return 1
+  awk -v f="$3:" '$1 == f {print $2}' "/proc/$pid/status"
+}
+
+# hook_values FILE KEY: the values of "KEY = VALUE" lines.
+hook_values() { sed -n "s/^$2 = \(.*\)\$/\1/p" "$1"; }
