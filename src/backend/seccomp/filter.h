@@ -1,0 +1,62 @@
+#pragma once
+// The seccomp filter itself, built through libseccomp from a lowered policy. seccomp::emit() wraps it into
+// artifacts; the verifier, the import tests and the benchmark use it directly.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/diagnostics.h"
+#include "ir/policy.h"
+
+namespace ward::backend::seccomp {
+
+struct FilterOptions {
+  // libseccomp's SCMP_FLTATR_CTL_OPTIMIZE: 1 = priority-ordered linear list, 2 = binary tree over the
+  // syscall numbers. ward ships 2 (see docs/seccomp.md for the measurements behind that choice).
+  int optimize = 2;
+};
+
+struct Filter {
+  std::string bpf;   // exactly what seccomp_export_bpf writes
+  std::string pfc;   // exactly what seccomp_export_pfc writes
+};
+
+// The rules a backend emits: the lowered mechanism's rule list (Policy::mechanism.syscallRules) once
+// lower/ has run, the policy's own rules before that.
+const std::vector<ir::SyscallRule>& effectiveRules(const ir::Policy& policy);
+
+// Builds the filter: the policy's arches (x86_64, x86, x32) get the same rules, any other arch gets the
+// foreign action, unmentioned syscalls get the default action. Rules for a name that does not exist on one
+// arch are skipped for that arch only. For one syscall, conditional rules take precedence over an
+// unconditional rule with another action (the unconditional action applies where no conditional rule
+// matches). On error: E1001 diagnostics and nullopt.
+std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions& options, Diagnostics& diags);
+
+// ---- helpers shared with the LXC and OCI forms ------------------------------------------------------
+// libseccomp's SCMP_ARCH_* token for "x86_64", "x86" (also "i386"), "x32"; nullopt otherwise.
+std::optional<std::uint32_t> archToken(std::string_view name);
+// SCMP_ACT_* for an action.
+std::uint32_t actionValue(const ir::Action& action);
+// Does the name exist on the arch (directly, or multiplexed through socketcall/ipc on x86)?
+bool existsOnArch(std::string_view syscall, std::uint32_t archToken);
+
+// A rule the filter actually contains, after grouping by syscall, dropping rules that only repeat the
+// default action and turning "unconditional A + conditional B" into "conditional B + complement A".
+struct PlannedRule {
+  std::string name;
+  ir::Action action;
+  std::vector<ir::ArgCondition> conditions;
+  Span span;                 // provenance (the source rule; for complements, the unconditional rule)
+  bool complement = false;   // added as the complement of the syscall's conditional rules
+  // The complement needed two comparisons of one argument (libseccomp takes one per argument per rule):
+  // this rule is the unconditional action under an always-true comparison (argN >= 0) that libseccomp
+  // orders after the syscall's conditional rules. buildFilter() checks that order with the interpreter.
+  bool byOrder = false;
+};
+// The plan every form (BPF, LXC, OCI) emits, so the three agree. nullopt with E1001 on a rule libseccomp
+// cannot express (conflicting unconditional actions, two comparisons of one argument in one rule).
+std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diagnostics& diags);
+
+}  // namespace ward::backend::seccomp

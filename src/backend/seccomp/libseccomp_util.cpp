@@ -1,0 +1,45 @@
+#include "backend/seccomp/libseccomp_util.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ward::backend::seccomp {
+
+std::optional<std::string> exportFilter(scmp_filter_ctx ctx, bool pfc, std::string* error) {
+  const int fd = memfd_create(pfc ? "ward-seccomp-pfc" : "ward-seccomp-bpf", MFD_CLOEXEC);
+  if (fd < 0) {
+    if (error) *error = std::string("memfd_create: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  const int rc = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+  if (rc < 0) {
+    if (error) *error = std::string(pfc ? "seccomp_export_pfc: " : "seccomp_export_bpf: ") + std::strerror(-rc);
+    close(fd);
+    return std::nullopt;
+  }
+  std::string out;
+  if (lseek(fd, 0, SEEK_SET) < 0) {
+    if (error) *error = std::string("lseek: ") + std::strerror(errno);
+    close(fd);
+    return std::nullopt;
+  }
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (error) *error = std::string("read: ") + std::strerror(errno);
+      close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+}  // namespace ward::backend::seccomp

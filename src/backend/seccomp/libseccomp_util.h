@@ -1,0 +1,21 @@
+#pragma once
+// Small RAII and export helpers around libseccomp (shared by the seccomp backend, the importer's
+// runc-compatible compile and the tests).
+#include <seccomp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ward::backend::seccomp {
+
+struct CtxDeleter {
+  void operator()(void* ctx) const { seccomp_release(static_cast<scmp_filter_ctx>(ctx)); }
+};
+using CtxPtr = std::unique_ptr<void, CtxDeleter>;
+
+// Runs seccomp_export_bpf (pfc = false) or seccomp_export_pfc (pfc = true) into a memfd and returns the
+// bytes; nullopt with *error on failure.
+std::optional<std::string> exportFilter(scmp_filter_ctx ctx, bool pfc, std::string* error);
+
+}  // namespace ward::backend::seccomp

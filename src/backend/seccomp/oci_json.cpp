@@ -1,0 +1,97 @@
+#include "backend/seccomp/oci_json.h"
+
+#include <map>
+#include <tuple>
+
+#include "backend/seccomp/filter.h"
+
+namespace ward::backend::seccomp {
+
+namespace {
+
+const char* ociAction(const ir::Action& a) {
+  switch (a.kind) {
+    case ir::Action::Kind::Allow: return "SCMP_ACT_ALLOW";
+    case ir::Action::Kind::Errno: return "SCMP_ACT_ERRNO";
+    case ir::Action::Kind::KillProcess: return "SCMP_ACT_KILL_PROCESS";
+    case ir::Action::Kind::KillThread: return "SCMP_ACT_KILL_THREAD";
+    case ir::Action::Kind::Trap: return "SCMP_ACT_TRAP";
+    case ir::Action::Kind::Log: return "SCMP_ACT_LOG";
+    case ir::Action::Kind::Notify: return "SCMP_ACT_NOTIFY";
+  }
+  return "SCMP_ACT_KILL_PROCESS";
+}
+
+const char* ociOp(ir::ArgCondition::Op op) {
+  switch (op) {
+    case ir::ArgCondition::Op::Eq: return "SCMP_CMP_EQ";
+    case ir::ArgCondition::Op::Ne: return "SCMP_CMP_NE";
+    case ir::ArgCondition::Op::Lt: return "SCMP_CMP_LT";
+    case ir::ArgCondition::Op::Le: return "SCMP_CMP_LE";
+    case ir::ArgCondition::Op::Gt: return "SCMP_CMP_GT";
+    case ir::ArgCondition::Op::Ge: return "SCMP_CMP_GE";
+    case ir::ArgCondition::Op::MaskedEq: return "SCMP_CMP_MASKED_EQ";
+  }
+  return "SCMP_CMP_EQ";
+}
+
+const char* ociArch(const std::string& a) {
+  if (a == "x86_64") return "SCMP_ARCH_X86_64";
+  if (a == "x86" || a == "i386") return "SCMP_ARCH_X86";
+  if (a == "x32") return "SCMP_ARCH_X32";
+  return nullptr;
+}
+
+}  // namespace
+
+nlohmann::json ociSeccomp(const ir::Policy& policy) {
+  using nlohmann::json;
+  json out = json::object();
+  const auto& sc = policy.syscalls;
+  out["defaultAction"] = ociAction(sc.defaultAction.value);
+  if (sc.defaultAction.value.kind == ir::Action::Kind::Errno) out["defaultErrnoRet"] = sc.defaultAction.value.errnoValue;
+  json arches = json::array();
+  for (const auto& a : sc.arches)
+    if (const char* name = ociArch(a)) arches.push_back(name);
+  out["architectures"] = arches;
+
+  Diagnostics ignored;
+  auto plan = planRules(policy, ignored);
+  json syscalls = json::array();
+  if (plan) {
+    // Entries with the same action, arguments and source line share one entry (names in rule order).
+    std::map<std::string, std::size_t> index;
+    for (const auto& r : *plan) {
+      json args = json::array();
+      for (const auto& c : r.conditions) {
+        json arg = {{"index", c.index}, {"op", ociOp(c.op)}};
+        if (c.op == ir::ArgCondition::Op::MaskedEq) {   // runc: (arg & value) == valueTwo
+          arg["value"] = c.mask;
+          arg["valueTwo"] = c.value;
+        } else {
+          arg["value"] = c.value;
+          arg["valueTwo"] = 0;
+        }
+        args.push_back(std::move(arg));
+      }
+      const std::string comment = policy.where(r.span);
+      const std::string key = std::string(ociAction(r.action)) + "/" + std::to_string(r.action.errnoValue) + "/" +
+                              args.dump() + "/" + comment;
+      auto it = index.find(key);
+      if (it != index.end()) {
+        syscalls[it->second]["names"].push_back(r.name);
+        continue;
+      }
+      json entry = {{"names", json::array({r.name})}, {"action", ociAction(r.action)}};
+      if (r.action.kind == ir::Action::Kind::Errno) entry["errnoRet"] = r.action.errnoValue;
+      if (!args.empty()) entry["args"] = std::move(args);
+      if (!comment.empty()) entry["comment"] = comment;
+      index.emplace(key, syscalls.size());
+      syscalls.push_back(std::move(entry));
+    }
+  }
+  out["syscalls"] = std::move(syscalls);
+  return out;
+}
+
+}  // namespace ward::backend::seccomp

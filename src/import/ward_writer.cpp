@@ -1,0 +1,155 @@
+#include "import/ward_writer.h"
+
+#include <seccomp.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "backend/seccomp/filter.h"
+#include "sema/names.h"
+
+namespace ward::import {
+
+namespace {
+
+std::string number(std::uint64_t v) { return v < 4096 ? std::to_string(v) : fmt::format("{:#x}", v); }
+
+const char* opText(ir::ArgCondition::Op op) {
+  switch (op) {
+    case ir::ArgCondition::Op::Eq: case ir::ArgCondition::Op::MaskedEq: return "==";
+    case ir::ArgCondition::Op::Ne: return "!=";
+    case ir::ArgCondition::Op::Lt: return "<";
+    case ir::ArgCondition::Op::Le: return "<=";
+    case ir::ArgCondition::Op::Gt: return ">";
+    case ir::ArgCondition::Op::Ge: return ">=";
+  }
+  return "==";
+}
+
+// The names the language accepts (sema's table: a real number on x86_64, x86 or x32). Calls that exist
+// only as socketcall(2)/ipc(2) multiplexer values (recv, send on x86) are left out like unknown names.
+bool knownOnX86(const std::string& name) { return names::findSyscall(name) != nullptr; }
+
+// Appends comma-separated items to statement lines no wider than ~100 columns.
+std::vector<std::string> wrap(const std::string& first, const std::vector<std::string>& items, const std::string& end) {
+  std::vector<std::string> lines;
+  std::string line = first;
+  const std::string indent(first.size(), ' ');
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i] + (i + 1 < items.size() ? "," : end);
+    if (line.size() + item.size() + 1 > 100 && line != first) {
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      lines.push_back(line);
+      line = indent;
+    }
+    line += item + " ";
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+WardWriter::WardWriter(std::string policyName, std::string sourceName)
+    : policyName_(std::move(policyName)), sourceName_(std::move(sourceName)) {}
+
+void WardWriter::header(std::string line) { header_.push_back(std::move(line)); }
+void WardWriter::setDefault(const ir::Action& action) { default_ = action; }
+void WardWriter::setArches(std::vector<std::string> arches) { arches_ = std::move(arches); }
+
+std::string WardWriter::actionVerb(const ir::Action& a) {
+  switch (a.kind) {
+    case ir::Action::Kind::Allow: return "allow";
+    case ir::Action::Kind::Errno: return "deny";
+    case ir::Action::Kind::KillProcess: return "kill";
+    case ir::Action::Kind::KillThread: return "kill_thread";
+    case ir::Action::Kind::Trap: return "trap";
+    case ir::Action::Kind::Log: return "log";
+    case ir::Action::Kind::Notify: return "notify";
+  }
+  return "kill";
+}
+
+std::string WardWriter::conditionText(const ir::ArgCondition& c) {
+  if (c.op == ir::ArgCondition::Op::MaskedEq)
+    return fmt::format("arg{} & {} == {}", c.index, number(c.mask), number(c.value));
+  return fmt::format("arg{} {} {}", c.index, opText(c.op), number(c.value));
+}
+
+void WardWriter::addEntry(const std::vector<std::string>& names, const ir::Action& action,
+                          const std::vector<std::vector<ir::ArgCondition>>& alternatives, const std::string& comment) {
+  std::vector<std::string> kept;
+  for (const auto& n : names) {
+    if (knownOnX86(n)) {
+      kept.push_back(n);
+    } else if (droppedSet_.insert(n).second) {
+      dropped_.push_back(n);
+    }
+  }
+  if (kept.empty()) return;
+  if (!comment.empty()) body_.push_back("    // " + comment);
+  if (backend::seccomp::actionValue(action) == backend::seccomp::actionValue(default_)) {
+    body_.push_back(fmt::format("    // {} {} (the default action; nothing to write)", actionVerb(action),
+                                fmt::join(kept, ", ")));
+    return;
+  }
+  std::vector<std::string> terms;
+  for (const auto& n : kept) {
+    for (const auto& alt : alternatives) {
+      std::vector<std::string> conds;
+      for (const auto& c : alt) conds.push_back(conditionText(c));
+      const std::string condKey = fmt::format("{}", fmt::join(conds, ", "));
+      terms.push_back(alt.empty() ? n : n + "(" + condKey + ")");
+      ir::SyscallRule rule;
+      rule.name = n;
+      rule.action = action;
+      rule.conditions = alt;
+      auto [it, inserted] = rules_.try_emplace({n, condKey}, rule);
+      if (!inserted && backend::seccomp::actionValue(it->second.action) != backend::seccomp::actionValue(action))
+        conflicts_.push_back(alt.empty() ? n : n + "(" + condKey + ")");
+    }
+  }
+  const std::string end = action.kind == ir::Action::Kind::Errno ? " errno " + action.errnoName + ";" : ";";
+  for (auto& l : wrap("    " + actionVerb(action) + " ", terms, end)) body_.push_back(std::move(l));
+}
+
+std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
+  if (!conflicts_.empty()) {
+    diags.error("E0403", {}, fmt::format("the profile gives these system calls two different actions: {}",
+                                         fmt::join(conflicts_, ", ")));
+    return std::nullopt;
+  }
+  Imported out;
+  std::string& t = out.ward;
+  for (const auto& h : header_) t += "// " + h + "\n";
+  if (!dropped_.empty()) {
+    t += "// Left out: system calls libseccomp does not know on x86_64, x86 or x32 (runc skips them too):\n";
+    for (auto& l : wrap("//   ", dropped_, "")) t += l + "\n";
+  }
+  t += "// Other architectures get ward's default `foreign kill`.\n";
+  t += fmt::format("policy {} {{\n  syscalls {{\n", policyName_);
+  std::string def;
+  switch (default_.kind) {
+    case ir::Action::Kind::Errno: def = "errno " + default_.errnoName; break;
+    default: def = actionVerb(default_); break;
+  }
+  t += fmt::format("    default {};\n", def);
+  t += fmt::format("    arch {};\n", fmt::join(arches_, ", "));
+  for (const auto& l : body_) t += l + "\n";
+  t += "  }\n}\n";
+
+  ir::Policy& p = out.policy;
+  p.name = policyName_;
+  p.sources.push_back({sourceName_, ""});
+  p.syscalls.defaultAction.value = default_;
+  p.syscalls.arches = arches_;
+  for (const auto& [key, rule] : rules_) p.syscalls.rules.push_back(rule);   // map order: name, then conditions
+  p.mechanism.syscallRules = p.syscalls.rules;
+  p.mechanism.lowered = true;
+  out.dropped = dropped_;
+  return out;
+}
+
+}  // namespace ward::import

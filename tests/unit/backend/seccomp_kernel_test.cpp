@@ -1,0 +1,113 @@
+// The .bpf artifacts in the real kernel: each is loaded in a forked child (no_new_privs + seccomp()) and
+// system calls are tried. Needs seccomp filter support (any Linux since 3.5), not root.
+#include <sys/socket.h>
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "backend/seccomp/seccomp.h"
+#include "seccomp_test_util.h"
+
+namespace ward::seccomp_test {
+namespace {
+
+using Op = ir::ArgCondition::Op;
+
+std::string bpfArtifact(const ir::Policy& p) {
+  Diagnostics diags;
+  auto artifacts = backend::seccomp::emit(p, backend::Options{}, diags);
+  EXPECT_FALSE(diags.hasErrors());
+  for (auto& a : artifacts)
+    if (a.fileName == p.name + ".bpf") return a.content;
+  ADD_FAILURE() << "no .bpf artifact";
+  return {};
+}
+
+bool seccompAvailable() {
+  auto o = runInChild(bpfArtifact(policy("probe", allow(), {rule("reboot", errnoAction(1), {}, 3)})), {});
+  return o.loaded;
+}
+
+class SeccompKernel : public ::testing::Test {
+ protected:
+  void SetUp() override { WARD_REQUIRE(seccompAvailable(), "seccomp filters cannot be loaded here"); }
+};
+
+TEST_F(SeccompKernel, AllowedWorkDeniedReturnThePolicysErrno) {
+  const std::string bytes = bpfArtifact(webPolicy());
+  auto o = runInChild(bytes, {
+                                 [] { return sys(SYS_getppid); },                    // allowed
+                                 [] { return sys(SYS_getuid); },                     // allowed
+                                 [] { return sys(SYS_mount, 0, 0, 0, 0, 0); },       // deny (EPERM)
+                                 [] { return sys(SYS_reboot, 0, 0, 0, 0); },         // unmentioned: ENOSYS
+                                 [] { return sys(SYS_personality, 0xffffffff); },    // allowed by condition
+                                 [] { return sys(SYS_personality, 0x0400000); },     // condition fails: ENOSYS
+                                 [] { return sys(SYS_socket, AF_INET, SOCK_DGRAM, 0); },
+                                 [] { return sys(SYS_socket, AF_PACKET, SOCK_RAW, 0); },
+                                 [] { return sys(SYS_clone, 0x10000000 | SIGCHLD, 0, 0, 0, 0); },  // CLONE_NEWUSER
+                                 [] { return sys(SYS_getpid | 0x40000000); },        // x32 getpid (allowed rule)
+                                 [] { return sys(SYS_mount | 0x40000000, 0, 0, 0, 0, 0); },  // x32 mount: denied
+                             });
+  ASSERT_TRUE(o.loaded) << o.error;
+  ASSERT_EQ(o.results.size(), 11u) << "signal " << o.signal;
+  EXPECT_EQ(o.results[0], static_cast<long>(getpid()));
+  EXPECT_EQ(o.results[1], static_cast<long>(getuid()));
+  EXPECT_EQ(o.results[2], -EPERM);
+  EXPECT_EQ(o.results[3], -ENOSYS);
+  EXPECT_GE(o.results[4], 0);
+  EXPECT_EQ(o.results[5], -ENOSYS);
+  EXPECT_GE(o.results[6], 0);   // a socket fd
+  EXPECT_EQ(o.results[7], -ENOSYS);
+  EXPECT_EQ(o.results[8], -EPERM);
+  // x32 getpid is allowed by the filter; the kernel then runs it, or says ENOSYS without CONFIG_X86_X32_ABI.
+  EXPECT_TRUE(o.results[9] > 0 || o.results[9] == -ENOSYS) << o.results[9];
+  EXPECT_EQ(o.results[10], -EPERM);   // the filter answered, not the (possibly missing) x32 ABI
+}
+
+TEST_F(SeccompKernel, KillActionKillsWithSigsys) {
+  const std::string bytes = bpfArtifact(webPolicy());
+  auto o = runInChild(bytes, {[] { return sys(SYS_getppid); }, [] { return sys(SYS_kexec_load, 0, 0, 0, 0); },
+                              [] { return sys(SYS_getppid); }});
+  ASSERT_TRUE(o.loaded) << o.error;
+  EXPECT_TRUE(o.killedBySigsys) << "signal " << o.signal;
+  EXPECT_EQ(o.results.size(), 1u);   // the call after kexec_load never ran
+}
+
+TEST_F(SeccompKernel, DefaultKillPolicy) {
+  auto p = policy("strict", kill(), {rule("getppid", allow(), {}, 3), rule("write", allow(), {}, 4),
+                                     rule("exit_group", allow(), {}, 5), rule("exit", allow(), {}, 6)});
+  auto o = runInChild(bpfArtifact(p), {[] { return sys(SYS_getppid); }, [] { return sys(SYS_getuid); }});
+  ASSERT_TRUE(o.loaded) << o.error;
+  EXPECT_EQ(o.results.size(), 1u);
+  EXPECT_TRUE(o.killedBySigsys);
+}
+
+TEST_F(SeccompKernel, I386SystemCallsAreFilteredToo) {
+  WARD_REQUIRE(ia32Available(), "this kernel does not run i386 system calls (no IA32 emulation)");
+  const std::string bytes = bpfArtifact(webPolicy());
+  // i386 numbers: getppid 64, mount 21, reboot 88, personality 136, kexec_load 283.
+  auto o = runInChild(bytes, {[] { return int80(64); }, [] { return int80(21); }, [] { return int80(88); },
+                              [] { return int80(136, 0x0400000); }, [] { return int80(283); }});
+  ASSERT_TRUE(o.loaded) << o.error;
+  ASSERT_GE(o.results.size(), 4u);
+  EXPECT_EQ(o.results[0], static_cast<long>(getpid()));
+  EXPECT_EQ(o.results[1], -EPERM);
+  EXPECT_EQ(o.results[2], -ENOSYS);
+  EXPECT_EQ(o.results[3], -ENOSYS);
+  EXPECT_TRUE(o.killedBySigsys);   // kexec_load through int $0x80 kills too
+  EXPECT_EQ(o.results.size(), 4u);
+}
+
+TEST_F(SeccompKernel, I386BlockedWhenOnlyX86_64IsListed) {
+  WARD_REQUIRE(ia32Available(), "this kernel does not run i386 system calls (no IA32 emulation)");
+  auto p = webPolicy();
+  p.syscalls.arches = {"x86_64"};
+  auto o = runInChild(bpfArtifact(p), {[] { return sys(SYS_getppid); }, [] { return int80(64); }});
+  ASSERT_TRUE(o.loaded);
+  EXPECT_EQ(o.results.size(), 1u);
+  EXPECT_TRUE(o.killedBySigsys);   // the foreign action
+}
+
+}  // namespace
+}  // namespace ward::seccomp_test
