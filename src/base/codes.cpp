@@ -12,6 +12,7 @@ const std::vector<CodeInfo>& diagnosticCodes() {
       {"E0005", "unterminated string or comment"},
       {"E0006", "NUL byte in source"},
       {"E0007", "invalid escape in string"},
+      {"E0008", "file too large"},
       {"E0009", "too many errors"},
       // modules, imports, extends
       {"E0101", "module not found"},
@@ -69,6 +70,13 @@ const std::vector<CodeInfo>& diagnosticCodes() {
       {"W0001", "unused import"},
       {"W0002", "redundant rule"},
       {"W0003", "setting opens a known escape"},
+      // added by sema
+      {"E0306", "argument condition cannot be expressed"},
+      {"E2003", "internal error"},
+      {"E2004", "escape catalog could not be loaded"},
+      {"E2005", "configuration to audit could not be read"},
+      {"W0005", "accept names no catalog entry"},
+      {"W0004", "filter blocks a system call the container runtime needs"},
   };
   return codes;
 }

@@ -15,12 +15,20 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "backend/apparmor/load.h"
 #include "backend/selinux/registry.h"
 #include "driver/driver.h"
+#include "hook/hook.h"
+#include "import/import.h"
 #include "ir/dump.h"
 #include "lower/lower.h"
+#include "lsp/server.h"
 #include "report/render.h"
 #include "syntax/parse.h"
+#include "verify/audit.h"
+#include "verify/catalog.h"
+#include "verify/report.h"
+#include "verify/verify.h"
 #include "ward/config.h"
 
 namespace ward::cli {
@@ -40,6 +48,12 @@ std::string executableDir() {
   return ec ? std::string() : exe.parent_path().string();
 }
 
+std::string executablePath() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/usr/bin/ward") : exe.string();
+}
+
 driver::LoadOptions loadOptions(const Global& g) {
   driver::LoadOptions o;
   o.includeDirs = g.includeDirs;
@@ -48,7 +62,16 @@ driver::LoadOptions loadOptions(const Global& g) {
   return o;
 }
 
-// Prints diagnostics in the chosen format to stderr (text) or stdout (json, for tools).
+std::vector<std::string> moduleSearchPath(const Global& g) {
+  const char* wp = std::getenv("WARD_PATH");
+  return sema::searchPath(g.includeDirs, wp, executableDir());
+}
+
+bool useColor(const Global& g) {
+  return g.color == "always" || (g.color == "auto" && ::isatty(2) && std::getenv("NO_COLOR") == nullptr);
+}
+
+// Prints diagnostics in the chosen format: text to stderr, JSON to stdout (for tools).
 void emitDiagnostics(const Global& g, driver::Session& s) {
   s.diags.sort();
   if (g.diagnosticsFormat == "json") {
@@ -56,51 +79,159 @@ void emitDiagnostics(const Global& g, driver::Session& s) {
     return;
   }
   report::TextOptions t;
-  t.color = g.color == "always" || (g.color == "auto" && ::isatty(2) && std::getenv("NO_COLOR") == nullptr);
+  t.color = useColor(g);
   std::string text = report::renderText(s.sources, s.diags, t);
   std::string sum = report::summary(s.diags);
   if (!sum.empty()) text += sum + "\n";
   std::fputs(text.c_str(), stderr);
 }
 
-int exitFor(const driver::Session& s) { return s.diags.hasErrors() ? kExitInvalid : kExitOk; }
-
-bool isIoError(const driver::Session& s) {
+bool onlyIoErrors(const driver::Session& s) {
   for (const auto& d : s.diags.items())
     if (d.severity == Severity::Error && d.code.rfind("E2", 0) != 0) return false;
   return s.diags.hasErrors();
 }
 
-int cmdCheck(const Global& g, const std::vector<std::string>& files) {
-  driver::Session s;
-  for (const auto& f : files) {
-    driver::Loaded l = driver::load(s, f, loadOptions(g));
-    for (auto& p : l.policies) lower::lower(p, s.diags);
-  }
-  emitDiagnostics(g, s);
-  return exitFor(s);
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
+
+// ---- check and verify: parse, check, compile in memory, run the verifier ----------------------------
+
+struct VerifyArgs {
+  std::vector<std::string> files;
+  std::string failOn;           // critical | high | medium ("" = the policy's own, else critical)
+  std::string format = "text";  // text | json | sarif
+  bool all = false;             // also list blocked and n/a entries
+  std::string lxcConfig, oci;   // audit configurations ward did not write
+};
+
+verify::Catalog loadCatalogOrReport(const Global& g, driver::Session& s) {
+  std::vector<std::string> errors;
+  verify::Catalog catalog = verify::loadCatalog(moduleSearchPath(g), errors);
+  for (const auto& e : errors) s.diags.error("E2004", {}, "escape catalog: " + e);
+  return catalog;
+}
+
+int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
+  driver::Session s;
+  std::optional<verify::Level> cmdFailOn;
+  if (!a.failOn.empty()) cmdFailOn = verify::parseLevel(a.failOn);
+
+  std::vector<verify::Finding> findings;
+  verify::Catalog catalog = loadCatalogOrReport(g, s);
+  verify::Level gate = cmdFailOn.value_or(verify::Level::Critical);
+  driver::CompileResult built;
+
+  if (!a.lxcConfig.empty() || !a.oci.empty()) {
+    verify::Audited audited = !a.lxcConfig.empty() ? verify::auditLxcConfig(s.sources, a.lxcConfig)
+                                                   : verify::auditOciConfig(s.sources, a.oci);
+    for (const auto& e : audited.errors) s.diags.error("E2005", {}, e);
+    if (audited.ok()) {
+      findings = verify::verifyAudited(audited, catalog);
+      if (!cmdFailOn) gate = verify::effectiveFailOn(audited.policy, std::nullopt);
+      if (a.format == "text")
+        for (const auto& n : audited.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    }
+  } else {
+    driver::CompileOptions o;
+    o.load = loadOptions(g);
+    o.outDir = ".";
+    o.backend.allocate = false;       // checking never takes MCS categories
+    o.backend.artifactDir = "/etc/ward";
+    o.allowNoPolicy = true;
+    built = driver::build(s, a.files, o);
+    if (built.ok) {
+      std::vector<verify::Compiled> all;
+      for (const auto& cp : built.policies) {
+        auto f = verify::verify(cp.policy, cp.artifacts, catalog);
+        if (!cmdFailOn) gate = std::min(gate, verify::effectiveFailOn(cp.policy, std::nullopt));
+        for (const auto& acc : verify::unknownAccepts(cp.policy, catalog)) {
+          auto& d = s.diags.warning("W0005", acc.span, "`accept " + acc.id + "` names no catalog entry; it silences nothing");
+          std::string near = verify::suggestion(catalog, acc.id);
+          if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
+        }
+        findings.insert(findings.end(), f.begin(), f.end());
+        all.push_back({&cp.policy, &cp.artifacts});
+      }
+      if (all.size() > 1) {
+        auto across = verify::verifyAcross(all, catalog);
+        findings.insert(findings.end(), across.begin(), across.end());
+      }
+    }
+  }
+  if (cmdFailOn) gate = *cmdFailOn;
+
+  verify::ReportOptions ro;
+  ro.failOn = gate;
+  ro.includeBlocked = a.all;
+  std::string format = verifyCommand ? a.format : (g.diagnosticsFormat == "json" ? "json" : "text");
+  if (s.diags.hasErrors()) {
+    emitDiagnostics(g, s);
+    return onlyIoErrors(s) ? kExitInternal : kExitInvalid;
+  }
+  if (format == "sarif") {
+    std::cout << verify::toSarif(findings, catalog, ro, WARD_VERSION).dump(2) << "\n";
+    if (!s.diags.empty()) emitDiagnostics(g, s);
+  } else if (format == "json") {
+    if (verifyCommand) {
+      std::cout << verify::toJson(findings, ro).dump(2) << "\n";
+    } else {  // `check --diagnostics-format=json`: one array, findings as diagnostics with their entry id
+      s.diags.append(verify::toDiagnostics(findings, catalog, ro));
+      std::cout << report::toJson(s.sources, s.diags).dump(2) << "\n";
+    }
+  } else {
+    if (!s.diags.empty()) emitDiagnostics(g, s);
+    std::string text = verify::renderText(s.sources, findings, catalog, ro, useColor(g));
+    std::fputs(text.c_str(), stderr);
+  }
+  return verify::failsGate(findings, gate) ? kExitFindings : kExitOk;
+}
+
+int cmdExplain(const Global& g, const std::string& id, bool list) {
+  driver::Session s;
+  verify::Catalog catalog = loadCatalogOrReport(g, s);
+  if (s.diags.hasErrors()) {
+    emitDiagnostics(g, s);
+    return kExitInternal;
+  }
+  if (list || id.empty()) {
+    std::cout << verify::listCatalog(catalog);
+    return kExitOk;
+  }
+  if (auto text = verify::explain(catalog, id)) {
+    std::cout << *text;
+    return kExitOk;
+  }
+  std::string near = verify::suggestion(catalog, id);
+  std::fprintf(stderr, "ward: error: no catalog entry '%s'%s\n", id.c_str(),
+               near.empty() ? "" : ("; did you mean '" + near + "'?").c_str());
+  return kExitInvalid;
+}
+
+// ---- fmt, dump-ir, compile, release ------------------------------------------------------------------
 
 int cmdFmt(const Global& g, const std::vector<std::string>& files, bool check) {
   int rc = kExitOk;
   for (const auto& f : files) {
     driver::Session s;
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
+    auto original = readFile(f);
+    if (!original) {
       std::fprintf(stderr, "ward: error: cannot read '%s'\n", f.c_str());
       return kExitInvalid;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string original = ss.str();
-    FileId id = s.sources.add(f, f, original);
+    FileId id = s.sources.add(f, f, *original);
     ast::File file = syntax::parse(s.sources, id, s.diags);
     if (s.diags.hasErrors()) {
       emitDiagnostics(g, s);
       return kExitInvalid;
     }
     std::string formatted = syntax::format(s.sources, file);
-    if (formatted == original) continue;
+    if (formatted == *original) continue;
     if (check) {
       std::fprintf(stderr, "%s: not formatted (run `ward fmt %s`)\n", f.c_str(), f.c_str());
       rc = kExitFindings;
@@ -163,7 +294,7 @@ int cmdCompile(const Global& g, const CompileArgs& a) {
   driver::CompileResult r = driver::compile(s, a.files, o);
   emitDiagnostics(g, s);
   if (r.ok) return kExitOk;
-  return isIoError(s) ? kExitInternal : kExitInvalid;
+  return onlyIoErrors(s) ? kExitInternal : kExitInvalid;
 }
 
 int cmdRelease(const std::string& name, const std::string& stateDir) {
@@ -175,11 +306,72 @@ int cmdRelease(const std::string& name, const std::string& stateDir) {
   return kExitOk;
 }
 
+int cmdApparmorStatus() {
+  auto st = backend::apparmor::hostStatus();
+  std::printf("%s\n", st.enabled ? "AppArmor is enabled on this host" : st.reason.c_str());
+  return st.enabled ? kExitOk : kExitFindings;
+}
+
+// ---- import ------------------------------------------------------------------------------------------
+
+struct ImportArgs {
+  std::string kind;             // docker-seccomp | lxc-seccomp
+  std::string file;
+  std::string out;              // "" = stdout
+  std::vector<std::string> caps;
+  std::string name = "imported";
+};
+
+int cmdImport(const Global& g, const ImportArgs& a) {
+  auto text = readFile(a.file);
+  if (!text) {
+    std::fprintf(stderr, "ward: error: cannot read '%s'\n", a.file.c_str());
+    return kExitInvalid;
+  }
+  driver::Session s;
+  std::optional<import::Imported> imported;
+  if (a.kind == "docker-seccomp") {
+    import::DockerOptions o;
+    if (!a.caps.empty()) o.capabilities = a.caps;
+    o.policyName = a.name;
+    o.sourceName = fs::path(a.file).filename().string();
+    imported = import::importDockerSeccomp(*text, o, s.diags);
+  } else {
+    import::LxcOptions o;
+    o.policyName = a.name;
+    o.sourceName = fs::path(a.file).filename().string();
+    imported = import::importLxcSeccomp(*text, o, s.diags);
+  }
+  if (!imported || s.diags.hasErrors()) {
+    emitDiagnostics(g, s);
+    return kExitInvalid;
+  }
+  for (const auto& d : imported->dropped)
+    std::fprintf(stderr, "ward: note: '%s' is unknown to libseccomp on x86 and was left out\n", d.c_str());
+  if (a.out.empty()) {
+    std::cout << imported->ward;
+    return kExitOk;
+  }
+  std::string err = driver::writeAtomically(a.out, imported->ward);
+  if (!err.empty()) {
+    std::fprintf(stderr, "ward: error: %s\n", err.c_str());
+    return kExitInternal;
+  }
+  return kExitOk;
+}
+
+// ---- LXC ---------------------------------------------------------------------------------------------
+
+int printMessages(int rc, const std::string& messages) {
+  if (!messages.empty()) std::fputs(messages.c_str(), stderr);
+  return rc;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
   CLI::App app{"ward: compile container security policies into AppArmor, SELinux, seccomp, capabilities, "
-               "cgroups, LXC and OCI configuration"};
+               "cgroups, LXC and OCI configuration, and verify them against known container escapes"};
   app.name("ward");
   app.set_version_flag("--version", std::string("ward ") + WARD_VERSION);
   app.require_subcommand(1);
@@ -187,12 +379,34 @@ int run(int argc, char** argv) {
   Global g;
   app.add_option("--diagnostics-format", g.diagnosticsFormat, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
-  app.add_option("--color", g.color, "auto (default), always or never")->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_option("--color", g.color, "auto (default), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_option("-I,--include", g.includeDirs, "add a module search directory (searched before WARD_PATH)");
 
-  std::vector<std::string> checkFiles;
-  auto* check = app.add_subcommand("check", "check policy files; exit 0 when clean, 2 on errors");
-  check->add_option("files", checkFiles, "policy files")->required();
+  VerifyArgs checkArgs;
+  auto* check = app.add_subcommand("check", "check policy files and run the verifier; exit 0 clean, 1 findings, 2 errors");
+  check->add_option("files", checkArgs.files, "policy files")->required();
+  check->add_option("--fail-on", checkArgs.failOn, "critical | high | medium (default: the policy's, else critical)")
+      ->check(CLI::IsMember({"critical", "high", "medium"}));
+  check->add_flag("--all", checkArgs.all, "also list the entries that are blocked or not applicable");
+
+  VerifyArgs verifyArgs;
+  auto* verifyCmd = app.add_subcommand("verify", "verify policies (or an existing LXC/OCI configuration) against the escape catalog");
+  verifyCmd->add_option("files", verifyArgs.files, "policy files");
+  verifyCmd->add_option("--fail-on", verifyArgs.failOn, "critical | high | medium")
+      ->check(CLI::IsMember({"critical", "high", "medium"}));
+  verifyCmd->add_option("--format", verifyArgs.format, "text (default), json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  verifyCmd->add_flag("--all", verifyArgs.all, "also list the entries that are blocked or not applicable");
+  auto* lxcOpt = verifyCmd->add_option("--lxc-config", verifyArgs.lxcConfig, "audit an LXC container config (follows lxc.include)");
+  auto* ociOpt = verifyCmd->add_option("--oci", verifyArgs.oci, "audit an OCI bundle's config.json");
+  lxcOpt->excludes(ociOpt);
+
+  std::string explainId;
+  bool explainList = false;
+  auto* explainCmd = app.add_subcommand("explain", "print an escape catalog entry");
+  explainCmd->add_option("id", explainId, "entry id, e.g. ESC-SYSRQ");
+  explainCmd->add_flag("--list", explainList, "list every entry");
 
   std::vector<std::string> fmtFiles;
   bool fmtCheck = false;
@@ -211,7 +425,7 @@ int run(int argc, char** argv) {
   compile->add_option("--policy", ca.policy, "compile only this policy");
   compile->add_option("--target", ca.targets, "comma-separated targets: seccomp,apparmor,selinux,lxc,oci");
   compile->add_option("-M,--depfile", ca.depfile, "write a Make-style dependency file");
-  compile->add_option("--state-dir", ca.stateDir, "state directory (SELinux MCS registry)", true);
+  compile->add_option("--state-dir", ca.stateDir, "state directory (SELinux MCS registry)")->capture_default_str();
   compile->add_option("--install-dir", ca.installDir,
                       "directory the artifacts will live in at container start (default: the output directory)");
   compile->add_option("--container", ca.container, "container name for MCS allocation (default: the policy name)");
@@ -219,7 +433,45 @@ int run(int argc, char** argv) {
   std::string releaseName, releaseState = "/var/lib/ward";
   auto* release = app.add_subcommand("release", "release what a container holds in the state directory (MCS categories)");
   release->add_option("name", releaseName, "container name")->required();
-  release->add_option("--state-dir", releaseState, "state directory", true);
+  release->add_option("--state-dir", releaseState, "state directory")->capture_default_str();
+
+  ImportArgs ia;
+  auto* importCmd = app.add_subcommand("import", "turn a Docker or LXC seccomp profile into a .ward file");
+  importCmd->add_option("kind", ia.kind, "docker-seccomp or lxc-seccomp")
+      ->required()
+      ->check(CLI::IsMember({"docker-seccomp", "lxc-seccomp"}));
+  importCmd->add_option("file", ia.file, "the profile")->required();
+  importCmd->add_option("-o,--output", ia.out, "write the .ward file here (default: standard output)");
+  importCmd->add_option("--cap", ia.caps, "docker-seccomp: a capability of the container (repeat; default: Docker's 14)");
+  importCmd->add_option("--name", ia.name, "the policy name")->capture_default_str();
+
+  auto* lspCmd = app.add_subcommand("lsp", "run the language server on standard input and output");
+
+  auto* aaStatus = app.add_subcommand("apparmor-status", "say whether AppArmor is enabled on this host (exit 0 yes, 1 no)");
+
+  hook::HookArgs hookArgs;
+  std::string hookPolicy, hookName;
+  auto* hookCmd = app.add_subcommand("lxc-hook", "LXC pre-start/post-stop hook: compile, verify and check drift; refuse the start on any problem");
+  hookCmd->add_option("--policy", hookPolicy, "the policy file (absolute; default /etc/ward/$LXC_NAME.ward)");
+  hookCmd->add_option("--name", hookName, "which policy of the file (default: the only one, or the container's name)");
+  hookCmd->add_option("--state-dir", hookArgs.stateDir, "state directory")->capture_default_str();
+  hookCmd->add_option("-I", hookArgs.includeDirs, "module search directory");
+  hookCmd->add_option("lxc-args", hookArgs.lxcArgs, "what LXC appends: NAME lxc HOOKTYPE ...");
+  hookCmd->allow_extras();
+
+  hook::InstallArgs installArgs;
+  std::string installName;
+  auto* installCmd = app.add_subcommand("lxc-install", "hook a container: compile its policy and add the include and hook lines to its config");
+  installCmd->add_option("container", installArgs.container, "container name")->required();
+  installCmd->add_option("policy", installArgs.policy, "policy file")->required();
+  installCmd->add_option("-P,--lxcpath", installArgs.lxcPath, "LXC path")->capture_default_str();
+  installCmd->add_option("--state-dir", installArgs.stateDir, "state directory")->capture_default_str();
+  installCmd->add_option("--name", installName, "which policy of the file");
+
+  hook::UninstallArgs uninstallArgs;
+  auto* uninstallCmd = app.add_subcommand("lxc-uninstall", "remove what lxc-install added to a container's config");
+  uninstallCmd->add_option("container", uninstallArgs.container, "container name")->required();
+  uninstallCmd->add_option("-P,--lxcpath", uninstallArgs.lxcPath, "LXC path")->capture_default_str();
 
   std::string helpTopic;
   auto* help = app.add_subcommand("help", "show help for ward or one command");
@@ -255,11 +507,45 @@ int run(int argc, char** argv) {
       return kExitInvalid;
     }
   }
-  if (*check) return cmdCheck(g, checkFiles);
+  if (*check) return checkOrVerify(g, checkArgs, false);
+  if (*verifyCmd) {
+    if (verifyArgs.files.empty() && verifyArgs.lxcConfig.empty() && verifyArgs.oci.empty()) {
+      std::fputs("ward: error: verify needs policy files, --lxc-config PATH or --oci PATH\n", stderr);
+      return kExitInvalid;
+    }
+    return checkOrVerify(g, verifyArgs, true);
+  }
+  if (*explainCmd) return cmdExplain(g, explainId, explainList);
   if (*fmtCmd) return cmdFmt(g, fmtFiles, fmtCheck);
   if (*dump) return cmdDumpIr(g, dumpFile);
   if (*compile) return cmdCompile(g, ca);
   if (*release) return cmdRelease(releaseName, releaseState);
+  if (*importCmd) return cmdImport(g, ia);
+  if (*lspCmd) return lsp::serve(STDIN_FILENO, STDOUT_FILENO);
+  if (*aaStatus) return cmdApparmorStatus();
+  if (*hookCmd) {
+    if (!hookPolicy.empty()) hookArgs.policy = hookPolicy;
+    if (!hookName.empty()) hookArgs.policyName = hookName;
+    hookArgs.executableDir = executableDir();
+    for (const auto& extra : hookCmd->remaining()) hookArgs.lxcArgs.push_back(extra);
+    std::string messages;
+    int rc = hook::run(hookArgs, hook::envFromProcess(), messages);
+    return printMessages(rc, messages);
+  }
+  if (*installCmd) {
+    installArgs.includeDirs = g.includeDirs;
+    if (!installName.empty()) installArgs.policyName = installName;
+    installArgs.executableDir = executableDir();
+    installArgs.wardExe = executablePath();
+    std::error_code ec;
+    installArgs.policy = fs::absolute(installArgs.policy, ec).string();
+    std::string messages;
+    return printMessages(hook::install(installArgs, messages), messages);
+  }
+  if (*uninstallCmd) {
+    std::string messages;
+    return printMessages(hook::uninstall(uninstallArgs, messages), messages);
+  }
   std::cout << app.help();
   return kExitInvalid;
 }

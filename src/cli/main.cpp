@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 1 verifier findings (or `fmt --check` found unformatted files), 2 invalid input or
 // usage, 3 internal or I/O error. No exception or fatal signal escapes as a crash.
 #include <csignal>
+#include <initializer_list>
 #include <cstdio>
 #include <cstring>
 #include <exception>

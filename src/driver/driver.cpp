@@ -121,6 +121,10 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
     }
   }
   if (policies.empty()) {
+    if (options.allowNoPolicy) {
+      result.ok = true;
+      return result;
+    }
     session.diags.error("E2002", {}, "no policy to compile: the files declare no `policy`");
     return result;
   }
@@ -164,14 +168,18 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
     for (const auto& src : p.sources) inputs[src.displayName] = src.sha256;
     backend::Options po = bopts;
     if (po.containerName.empty()) po.containerName = p.name;
+    CompiledPolicy compiled;
     for (const auto& t : ordered) {
       auto artifacts = backend::emit(t, p, po, session.diags);
       if (session.diags.hasErrors()) return result;
       for (auto& a : artifacts) {
         outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", t}, {"sha256", sha256Hex(a.content)}});
-        result.outputs.push_back({(fs::path(options.outDir) / a.fileName).string(), std::move(a.content)});
+        result.outputs.push_back({(fs::path(options.outDir) / a.fileName).string(), a.content});
+        compiled.artifacts.push_back(std::move(a));
       }
     }
+    compiled.policy = std::move(p);
+    result.policies.push_back(std::move(compiled));
   }
   manifest["inputs"] = inputs;
   manifest["outputs"] = outputs;

@@ -44,6 +44,7 @@ struct CompileOptions {
   std::vector<std::string> targets;         // empty = all (backend::targetNames())
   backend::Options backend;                 // stateDir, artifactDir ("" = absolute outDir)
   std::optional<std::string> depfile;       // -M FILE
+  bool allowNoPolicy = false;               // `ward check` of a module with only groups or fragments
 };
 
 struct Output {
@@ -51,7 +52,13 @@ struct Output {
   std::string content;
 };
 
+struct CompiledPolicy {
+  ir::Policy policy;                        // lowered
+  std::vector<backend::Artifact> artifacts; // what the backends emitted for it
+};
+
 struct CompileResult {
+  std::vector<CompiledPolicy> policies;     // per policy, for the verifier
   std::vector<Output> outputs;              // everything that was (or would be) written, manifest last
   std::vector<std::string> dependencies;
   bool ok = false;

@@ -1,5 +1,7 @@
 #include "hook/cache.h"
 
+#include "base/sha256.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <cstring>
 #include <memory>
 
-#include "hook/sha256_fast.h"
 #include "hook/fsutil.h"
 
 namespace ward::hook {
@@ -51,7 +52,7 @@ std::string cacheKey(std::string_view version, std::string_view optionsText, con
     field(m, s.bytes);
   }
   field(m, extra);
-  return sha256HexFast(m);
+  return sha256Hex(m);
 }
 
 std::string indexKey(std::string_view version, std::string_view optionsText, const SourceBytes& root) {
@@ -61,7 +62,7 @@ std::string indexKey(std::string_view version, std::string_view optionsText, con
   field(m, optionsText);
   field(m, root.path);
   field(m, root.bytes);
-  return sha256HexFast(m);
+  return sha256Hex(m);
 }
 
 Cache::Cache(std::string stateDir, std::string version) : stateDir_(std::move(stateDir)), version_(std::move(version)) {}
@@ -111,7 +112,7 @@ CacheLookup Cache::lookup(const std::string& key) const {
     if (!fsx::safeName(name) || name == "manifest.json") return corrupt("manifest.json names an invalid file");
     auto content = fsx::readAt(dir.get(), name, error, &missing);
     if (!content) return corrupt(missing ? name + " is missing" : error);
-    if (sha256HexFast(*content) != f["sha256"].get<std::string>()) return corrupt(name + " does not match its sha256");
+    if (sha256Hex(*content) != f["sha256"].get<std::string>()) return corrupt(name + " does not match its sha256");
     out.entry.files.push_back({name, std::move(*content)});
   }
   if (m.contains("meta") && m["meta"].is_object()) out.entry.meta = m["meta"];
@@ -125,7 +126,7 @@ std::string Cache::store(const CacheEntry& entry) const {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : entry.files) {
     if (!fsx::safeName(f.name) || f.name == "manifest.json") return "invalid cache file name '" + f.name + "'";
-    files.push_back({{"name", f.name}, {"sha256", sha256HexFast(f.content)}});
+    files.push_back({{"name", f.name}, {"sha256", sha256Hex(f.content)}});
   }
   nlohmann::json m = {{"format", kFormat}, {"key", entry.key}, {"ward", version_}, {"files", files}, {"meta", entry.meta}};
 
@@ -206,7 +207,7 @@ std::optional<std::string> Cache::apparmorBinary(std::string_view profileText, s
   int dfd = ::openat(fd(), "apparmor", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) return std::nullopt;
   fsx::Fd dir(dfd);
-  std::string name = sha256HexFast(profileText);
+  std::string name = sha256Hex(profileText);
   bool missing = false;
   std::string e;
   auto sum = fsx::readAt(dir.get(), name + ".sha256", e, &missing);
@@ -215,7 +216,7 @@ std::optional<std::string> Cache::apparmorBinary(std::string_view profileText, s
     return std::nullopt;
   }
   auto bin = fsx::readAt(dir.get(), name + ".bin", e, &missing);
-  if (!bin || sha256HexFast(*bin) + "\n" != *sum) {
+  if (!bin || sha256Hex(*bin) + "\n" != *sum) {
     error = "cached AppArmor binary '" + directory() + "/apparmor/" + name + ".bin' is corrupted (" +
             (bin ? "sha256 mismatch" : e) + ")";
     return std::nullopt;
@@ -228,11 +229,11 @@ std::string Cache::storeApparmorBinary(std::string_view profileText, std::string
   std::string error;
   fsx::Fd dir = fsx::openSubdir(fd(), "apparmor", true, error);
   if (!dir.valid()) return error;
-  std::string name = sha256HexFast(profileText);
+  std::string name = sha256Hex(profileText);
   // The binary first, then its checksum: a reader that finds the checksum finds the binary it covers.
   std::string e = fsx::writeAt(dir.get(), name + ".bin", binary);
   if (!e.empty()) return e;
-  return fsx::writeAt(dir.get(), name + ".sha256", sha256HexFast(binary) + "\n");
+  return fsx::writeAt(dir.get(), name + ".sha256", sha256Hex(binary) + "\n");
 }
 
 }  // namespace ward::hook

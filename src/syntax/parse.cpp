@@ -431,7 +431,7 @@ Lexed lexAll(std::u32string_view text, Context& cx, Origin* origin) {
     }
     if (cx.capped()) return out;
     if (++count > kMaxTokens) {
-      cx.error("E0001", cx.span(b, e), fmt::format("file too large: more than {} tokens", kMaxTokens));
+      cx.error("E0008", cx.span(b, e), fmt::format("file too large: more than {} tokens", kMaxTokens));
       return out;
     }
     if (t.channel == Token::DEFAULT_CHANNEL) out.tokens.emplace_back(origin, t, out.tokens.size());
@@ -1188,7 +1188,7 @@ ast::File parseWith(const SourceManager& sources, FileId file, Diagnostics& diag
     Decoded dec;
     Context cx(sources, file, diags, dec);
     if (text.size() >= 0xFFFFFFF0u) {
-      cx.error("E0001", cx.span(0, 0), "file too large");
+      cx.error("E0008", cx.span(0, 0), "file too large");
       return out;
     }
     if (!decode(text, cx, dec)) return out;

@@ -24,6 +24,18 @@ TEST(Sha256, KnownVectors) {
   for (int n : {55, 56, 63, 64, 65}) EXPECT_TRUE(seen.insert(sha256Hex(std::string(n, 'x'))).second);
 }
 
+TEST(Sha256, AcceleratedAndPortableAgree) {
+  // On a CPU without SHA extensions both calls run the portable code and this still holds.
+  std::string s;
+  for (int n = 0; n < 300; ++n) {
+    EXPECT_EQ(sha256Hex(s), sha256HexPortable(s)) << "length " << n;
+    s.push_back(static_cast<char>((n * 131 + 7) & 0xff));
+  }
+  std::string big(1 << 20, 'x');
+  EXPECT_EQ(sha256Hex(big), sha256HexPortable(big));
+  EXPECT_EQ(sha256HexPortable("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(SourceManager, LinesAndColumns) {
   SourceManager sm;
   FileId f = sm.add("a.ward", "/x/a.ward", "ab\ncd\r\nef");

@@ -299,18 +299,3 @@ TEST(HookInstall, FileInstallUninstallWithBackup) {
   fs::create_symlink(config, t.path("c1/linked"));
   EXPECT_FALSE(installBlock(t.path("c1/linked"), block).ok);
 }
-
-#include "base/sha256.h"
-#include "hook/sha256_fast.h"
-
-TEST(HookSha256, MatchesThePortableImplementation) {
-  EXPECT_EQ(sha256HexFast(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256HexFast("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  std::string s;
-  for (int n = 0; n < 300; ++n) {
-    EXPECT_EQ(sha256HexFast(s), ward::sha256Hex(s)) << "length " << n;
-    s.push_back(static_cast<char>((n * 131 + 7) & 0xff));
-  }
-  std::string big(1 << 20, 'x');
-  EXPECT_EQ(sha256HexFast(big), ward::sha256Hex(big));
-}
