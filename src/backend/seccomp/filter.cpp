@@ -1,11 +1,14 @@
 #include "backend/seccomp/filter.h"
 
+#include <linux/filter.h>
 #include <seccomp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -105,84 +108,199 @@ bool holds(const ir::ArgCondition& c, std::uint64_t v) {
   return false;
 }
 
-// For syscalls whose fallback relies on libseccomp's rule order (PlannedRule::byOrder), run the exported
-// program on argument values around every comparison and check that conditional rules win.
-bool verifyOrderedComplements(const std::vector<PlannedRule>& plan, const std::string& bytes,
-                              const std::vector<std::uint32_t>& arches, Diagnostics& diags) {
-  std::vector<const PlannedRule*> ordered;
+// What the plan says for one syscall on one argument vector: a matching conditional rule, else a matching
+// complement, else the default. nullopt when conditional rules with different actions match (libseccomp's
+// choice among overlapping rules is its own; nothing to check there).
+std::optional<std::uint32_t> planDecision(const std::vector<const PlannedRule*>& rules,
+                                          const std::array<std::uint64_t, 6>& args, std::uint32_t def) {
+  auto matches = [&](const PlannedRule& r) {
+    return std::all_of(r.conditions.begin(), r.conditions.end(), [&](const ir::ArgCondition& c) { return holds(c, args[c.index]); });
+  };
+  std::optional<std::uint32_t> want;
+  for (const auto* r : rules) {
+    if (r->complement || !matches(*r)) continue;
+    if (want && *want != actionValue(r->action)) return std::nullopt;
+    want = actionValue(r->action);
+  }
+  if (want) return want;
+  for (const auto* r : rules)
+    if (r->complement && matches(*r)) return actionValue(r->action);
+  return def;
+}
+
+// Argument vectors around every comparison of the rules: all zero; each rule satisfied; each comparison's
+// value and its neighbours, alone and within the satisfying vector.
+std::vector<std::array<std::uint64_t, 6>> probeArgs(const std::vector<const PlannedRule*>& rules) {
+  std::vector<std::array<std::uint64_t, 6>> probes{{}};
+  for (const auto* r : rules) {
+    std::array<std::uint64_t, 6> sat{};
+    for (const auto& c : r->conditions) {
+      std::uint64_t v = c.value;
+      if (c.op == ir::ArgCondition::Op::Ne || c.op == ir::ArgCondition::Op::Gt) v = c.value + 1;
+      if (c.op == ir::ArgCondition::Op::Lt) v = c.value - 1;
+      sat[c.index] = v;
+    }
+    probes.push_back(sat);
+    for (const auto& c : r->conditions) {
+      for (std::uint64_t v : {c.value, c.value + 1, c.value - 1, c.value ^ c.mask, std::uint64_t{0}}) {
+        auto a = sat;
+        a[c.index] = v;
+        probes.push_back(a);
+        std::array<std::uint64_t, 6> z{};
+        z[c.index] = v;
+        probes.push_back(z);
+      }
+    }
+  }
+  return probes;
+}
+
+constexpr int kX86Socketcall = 102;   // socketcall(2) on i386
+constexpr int kX86Ipc = 117;          // ipc(2) on i386
+
+// Runs the exported program where the filter depends on libseccomp doing what ward expects, and compares
+// with the plan:
+//  - syscalls whose fallback relies on libseccomp's rule order (PlannedRule::byOrder), on every arch;
+//  - on x86, every call libseccomp multiplexes (on its direct number) and socketcall/ipc themselves (on
+//    every call number, with and without ipc's version bits), which must get their own rule, not a copy.
+bool verifyDecisions(const std::vector<PlannedRule>& plan, const std::string& bytes, const std::vector<std::uint32_t>& arches,
+                     std::uint32_t def, Diagnostics& diags) {
+  std::map<std::string, std::vector<const PlannedRule*>> byName;
+  for (const auto& r : plan) byName[r.name].push_back(&r);
+  std::set<std::string> ordered;
   for (const auto& r : plan)
-    if (r.byOrder) ordered.push_back(&r);
-  if (ordered.empty()) return true;
+    if (r.byOrder) ordered.insert(r.name);
+  const bool hasX86 = std::find(arches.begin(), arches.end(), static_cast<std::uint32_t>(SCMP_ARCH_X86)) != arches.end();
+  if (ordered.empty() && !hasX86) return true;
   std::string error;
   auto program = bpf::parse(bytes, &error);
   if (!program) {
     diags.error("E1001", {}, "exported filter does not parse: " + error);
     return false;
   }
-  bool ok = true;
-  for (const auto* fb : ordered) {
-    std::vector<const PlannedRule*> conds;
-    for (const auto& r : plan)
-      if (r.name == fb->name && !r.complement) conds.push_back(&r);
-    // Probe vectors: all zero; each rule satisfied; each comparison's value and its neighbours.
-    std::vector<std::array<std::uint64_t, 6>> probes{{}};
-    for (const auto* r : conds) {
-      std::array<std::uint64_t, 6> sat{};
-      for (const auto& c : r->conditions) {
-        std::uint64_t v = c.value;
-        if (c.op == ir::ArgCondition::Op::Ne || c.op == ir::ArgCondition::Op::Gt) v = c.value + 1;
-        if (c.op == ir::ArgCondition::Op::Lt) v = c.value - 1;
-        sat[c.index] = v;
-      }
-      probes.push_back(sat);
-      for (const auto& c : r->conditions) {
-        for (std::uint64_t v : {c.value, c.value + 1, c.value - 1, c.value ^ c.mask, std::uint64_t{0}}) {
-          auto a = sat;
-          a[c.index] = v;
-          probes.push_back(a);
-          std::array<std::uint64_t, 6> z{};
-          z[c.index] = v;
-          probes.push_back(z);
-        }
-      }
+  // One check: a syscall name, the arch, the number and the argument vectors to try.
+  auto check = [&](const std::string& name, std::uint32_t token, int nr,
+                   const std::vector<std::array<std::uint64_t, 6>>& probes) {
+    static const std::vector<const PlannedRule*> none;
+    auto it = byName.find(name);
+    const auto& rules = it == byName.end() ? none : it->second;
+    const bool is32 = token != SCMP_ARCH_X86_64;
+    const std::uint32_t audit = token == SCMP_ARCH_X86 ? bpf::kAuditArchI386 : bpf::kAuditArchX86_64;
+    for (const auto& args : probes) {
+      if (is32 && std::any_of(args.begin(), args.end(), [](std::uint64_t v) { return v > 0xffffffffu; })) continue;
+      const auto want = planDecision(rules, args, def);
+      if (!want) continue;
+      bpf::Data d;
+      d.arch = audit;
+      d.nr = nr;
+      d.args = args;
+      const auto got = bpf::run(*program, d);
+      if (got.ret == *want) continue;
+      const Span span = rules.empty() ? Span{} : rules.front()->span;
+      if (ordered.count(name))
+        diags.error("E1001", span,
+                    fmt::format("'{}': libseccomp did not order the conditional rules before the rule without "
+                                "conditions (arg values {:#x} {:#x}: got {}, want {}); write the complementary "
+                                "rules explicitly", name, args[0], args[1], bpf::describe(got.ret), bpf::describe(*want)));
+      else
+        diags.error("E1001", span,
+                    fmt::format("'{}' on x86 (number {}): the exported filter returns {} for arguments {:#x} {:#x}, "
+                                "the policy says {} (libseccomp's socketcall/ipc rewriting)", name, nr,
+                                bpf::describe(got.ret), args[0], args[1], bpf::describe(*want)));
+      return false;
     }
-    for (auto token : arches) {
-      const int nr = seccomp_syscall_resolve_name_arch(token, fb->name.c_str());
-      if (nr < 0) continue;
-      const bool is32 = token != SCMP_ARCH_X86_64;
-      const std::uint32_t audit = token == SCMP_ARCH_X86 ? bpf::kAuditArchI386 : bpf::kAuditArchX86_64;
-      for (const auto& args : probes) {
-        if (is32 && std::any_of(args.begin(), args.end(), [](std::uint64_t v) { return v > 0xffffffffu; })) continue;
-        std::optional<std::uint32_t> want;
-        bool ambiguous = false;
-        for (const auto* r : conds) {
-          bool all = true;
-          for (const auto& c : r->conditions) all = all && holds(c, args[c.index]);
-          if (!all) continue;
-          if (want && *want != actionValue(r->action)) ambiguous = true;
-          want = actionValue(r->action);
-        }
-        if (ambiguous) continue;
-        if (!want) want = actionValue(fb->action);
-        bpf::Data d;
-        d.arch = audit;
-        d.nr = nr;
-        d.args = args;
-        const auto got = bpf::run(*program, d);
-        if (got.ret != *want) {
-          diags.error("E1001", fb->span,
-                      fmt::format("'{}': libseccomp did not order the conditional rules before the rule without "
-                                  "conditions (arg values {:#x} {:#x}: got {}, want {}); write the complementary "
-                                  "rules explicitly", fb->name, args[0], args[1], bpf::describe(got.ret),
-                                  bpf::describe(*want)));
-          ok = false;
-          break;
-        }
+    return true;
+  };
+  for (auto token : arches) {
+    for (const auto& name : ordered) {
+      const auto nr = syscallNumberOn(name, token);
+      if (nr && !check(name, token, *nr, probeArgs(byName[name]))) return false;
+    }
+    if (token != SCMP_ARCH_X86) continue;
+    for (const auto& [name, rules] : byName) {
+      if (ordered.count(name) || x86Multiplexer(name).empty()) continue;
+      const auto nr = syscallNumberOn(name, token);
+      if (nr && !check(name, token, *nr, probeArgs(rules))) return false;
+    }
+    for (const auto& [mux, nr, calls] : {std::tuple{std::string("socketcall"), kX86Socketcall, 20u},
+                                         std::tuple{std::string("ipc"), kX86Ipc, 24u}}) {
+      std::vector<const PlannedRule*> own;
+      if (auto it = byName.find(mux); it != byName.end()) own = it->second;
+      auto probes = probeArgs(own);
+      for (std::uint64_t call = 0; call <= calls + 1; ++call) {
+        probes.push_back({call, 0, 0, 0, 0, 0});
+        probes.push_back({call, 1, 2, 3, 4, 5});
+        probes.push_back({call | 0x10000u, 0, 0, 0, 0, 0});   // ipc: the version in the upper 16 bits
       }
-      if (!ok) break;
+      if (!check(mux, token, nr, probes)) return false;
     }
   }
-  return ok;
+  return true;
+}
+
+// The i386 numbers of the calls libseccomp multiplexes through socketcall(2)/ipc(2) on x86
+// (arch/x86/entry/syscalls/syscall_32.tbl: the socket calls since Linux 4.3, SysV IPC since 5.1). accept,
+// send, recv, semop and semtimedop have none: on i386 they exist only behind the multiplexer.
+struct X86Direct {
+  std::string_view name;
+  int nr;
+};
+constexpr X86Direct kX86Direct[] = {
+    {"socket", 359},      {"socketpair", 360}, {"bind", 361},        {"connect", 362},  {"listen", 363},
+    {"accept4", 364},     {"getsockopt", 365}, {"setsockopt", 366},  {"getsockname", 367},
+    {"getpeername", 368}, {"sendto", 369},     {"sendmsg", 370},     {"recvfrom", 371}, {"recvmsg", 372},
+    {"shutdown", 373},    {"recvmmsg", 337},   {"sendmmsg", 345},    {"semget", 393},   {"semctl", 394},
+    {"shmget", 395},      {"shmctl", 396},     {"shmat", 397},       {"shmdt", 398},    {"msgget", 399},
+    {"msgsnd", 400},      {"msgrcv", 401},     {"msgctl", 402},
+};
+
+// libseccomp's textual form of an action in PFC output ("action ERRNO(38);"), taken from libseccomp itself.
+std::optional<std::string> pfcActionLine(std::uint32_t action, std::string* error) {
+  CtxPtr ctx(seccomp_init(action));
+  if (!ctx) {
+    if (error) *error = "seccomp_init refused the action";
+    return std::nullopt;
+  }
+  auto text = exportFilter(ctx.get(), true, error);
+  if (!text) return std::nullopt;
+  const std::string marker = "# default action\n";
+  const auto at = text->rfind(marker);
+  if (at == std::string::npos) {
+    if (error) *error = "no default action in libseccomp's PFC text";
+    return std::nullopt;
+  }
+  auto line = text->substr(at + marker.size(), text->find('\n', at + marker.size()) - (at + marker.size()));
+  line.erase(0, line.find_first_not_of(' '));
+  return line;
+}
+
+// Writes the policy's default action over the placeholder: every `ret placeholder` of the program and every
+// "action <placeholder>;" of the PFC text. The placeholder is an action no rule uses, so nothing else changes.
+bool writeBackDefault(std::string& bytes, std::string& pfc, std::uint32_t placeholder, std::uint32_t def, std::string* error) {
+  if (bytes.size() % 8 != 0) {
+    if (error) *error = "exported program size is not a multiple of 8";
+    return false;
+  }
+  std::size_t rets = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += 8) {
+    std::uint16_t code = 0;
+    std::uint32_t k = 0;
+    std::memcpy(&code, bytes.data() + at, sizeof code);
+    std::memcpy(&k, bytes.data() + at + 4, sizeof k);
+    if (code != (BPF_RET | BPF_K) || k != placeholder) continue;
+    std::memcpy(bytes.data() + at + 4, &def, sizeof def);
+    ++rets;
+  }
+  auto from = pfcActionLine(placeholder, error);
+  auto to = from ? pfcActionLine(def, error) : std::nullopt;
+  if (!from || !to) return false;
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = pfc.find(*from, at)) != std::string::npos; at += to->size(), ++lines) pfc.replace(at, from->size(), *to);
+  if (rets == 0 || lines == 0) {
+    if (error) *error = "the placeholder default action is missing from the exported filter";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -211,14 +329,27 @@ std::uint32_t actionValue(const ir::Action& a) {
   return SCMP_ACT_KILL_PROCESS;
 }
 
-bool existsOnArch(std::string_view syscall, std::uint32_t token) {
+std::string_view x86Multiplexer(std::string_view syscall) {
+  const std::string name(syscall);
+  // libseccomp's pseudo numbers on x86: -100..-199 are socketcall(2) calls, -200..-299 ipc(2) calls.
+  const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name.c_str());
+  if (nr <= -100 && nr > -200) return "socketcall";
+  if (nr <= -200 && nr > -300) return "ipc";
+  return {};
+}
+
+std::optional<int> syscallNumberOn(std::string_view syscall, std::uint32_t token) {
   const std::string name(syscall);
   const int nr = seccomp_syscall_resolve_name_arch(token, name.c_str());
-  if (nr >= 0) return true;
-  // libseccomp's pseudo numbers: -100..-299 are socketcall(2)/ipc(2) multiplexed calls (real on x86),
+  if (nr >= 0) return nr;
   // -10000 and below mean "not on this arch", -1 is __NR_SCMP_ERROR (unknown name).
-  return nr < -1 && nr > -10000;
+  if (token != SCMP_ARCH_X86 || x86Multiplexer(syscall).empty()) return std::nullopt;
+  for (const auto& d : kX86Direct)
+    if (d.name == syscall) return d.nr;
+  return std::nullopt;
 }
+
+bool existsOnArch(std::string_view syscall, std::uint32_t token) { return syscallNumberOn(syscall, token).has_value(); }
 
 std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diagnostics& diags) {
   const auto& rules = effectiveRules(policy);
@@ -377,42 +508,23 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
     diags.error("E1001", sc.defaultAction.span, "no architecture to filter");
     return std::nullopt;
   }
+  auto has = [&](std::uint32_t t) { return std::find(arches.begin(), arches.end(), t) != arches.end(); };
+  const bool has32 = has(SCMP_ARCH_X86) || has(SCMP_ARCH_X32);
+  const std::uint32_t def = actionValue(sc.defaultAction.value);
+  const std::uint32_t foreign = actionValue(sc.foreignAction.value);
 
   auto fail = [&](const Span& span, std::string what) -> std::optional<Filter> {
     diags.error("E1001", span, std::move(what));
     return std::nullopt;
   };
 
-  CtxPtr ctx(seccomp_init(actionValue(sc.defaultAction.value)));
-  if (!ctx) return fail(sc.defaultAction.span, "libseccomp rejected the default action");
-  scmp_filter_ctx c = ctx.get();
-  int rc = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, actionValue(sc.foreignAction.value));
-  if (rc < 0) return fail(sc.foreignAction.span, fmt::format("libseccomp rejected the foreign action: {}", std::strerror(-rc)));
-  // The runtime sets no_new_privs itself (or not); the exported program does not depend on it.
-  seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0);
-  rc = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, static_cast<std::uint32_t>(options.optimize));
-  if (rc < 0) return fail({}, fmt::format("libseccomp rejected optimize level {}: {}", options.optimize, std::strerror(-rc)));
-
-  // seccomp_init gave us the native arch (x86_64 on the hosts ward supports).
-  const std::uint32_t native = seccomp_arch_native();
-  if (std::find(arches.begin(), arches.end(), native) == arches.end()) {
-    // Add the first wanted arch before dropping the native one (a filter needs at least one arch).
-    if ((rc = seccomp_arch_add(c, arches.front())) < 0) return fail({}, fmt::format("seccomp_arch_add: {}", std::strerror(-rc)));
-    if ((rc = seccomp_arch_remove(c, native)) < 0) return fail({}, fmt::format("seccomp_arch_remove: {}", std::strerror(-rc)));
-  }
-  for (auto t : arches) {
-    if (seccomp_arch_exist(c, t) == 0) continue;
-    if ((rc = seccomp_arch_add(c, t)) < 0) return fail({}, fmt::format("seccomp_arch_add: {}", std::strerror(-rc)));
-  }
-  const bool has32 = std::find(arches.begin(), arches.end(), static_cast<std::uint32_t>(SCMP_ARCH_X86)) != arches.end() ||
-                     std::find(arches.begin(), arches.end(), static_cast<std::uint32_t>(SCMP_ARCH_X32)) != arches.end();
-
+  // Comparisons, checked once for every arch.
   bool ok = true;
-  for (const auto& r : *plan) {
-    bool anywhere = false;
-    for (auto t : arches) anywhere = anywhere || existsOnArch(r.name, t);
-    if (!anywhere) continue;   // e.g. an x86-only call in an x86_64-only filter
-    std::vector<scmp_arg_cmp> cmps;
+  std::vector<std::vector<scmp_arg_cmp>> cmps(plan->size());
+  for (std::size_t i = 0; i < plan->size(); ++i) {
+    const auto& r = (*plan)[i];
+    if (std::none_of(arches.begin(), arches.end(), [&](std::uint32_t t) { return existsOnArch(r.name, t); }))
+      continue;   // e.g. an x86-only call in an x86_64-only filter: added nowhere
     for (const auto& cond : r.conditions) {
       if (has32 && (cond.value > 0xffffffffu || cond.mask > 0xffffffffu)) {
         diags.error("E1001", cond.span.valid() ? cond.span : r.span,
@@ -430,25 +542,123 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
       } else {
         cmp.datum_a = cond.value;
       }
-      cmps.push_back(cmp);
-    }
-    if (!ok) continue;
-    const int nr = seccomp_syscall_resolve_name(r.name.c_str());
-    rc = seccomp_rule_add_array(c, actionValue(r.action), nr, static_cast<unsigned>(cmps.size()), cmps.data());
-    if (rc < 0) {
-      diags.error("E1001", r.span, fmt::format("libseccomp rejected the rule for '{}' ({}): {}", r.name,
-                                               actionText(r.action), std::strerror(-rc)));
-      ok = false;
+      cmps[i].push_back(cmp);
     }
   }
   if (!ok) return std::nullopt;
 
+  // x86: socketcall/ipc go in first, without conditions, with the policy's own action for them (or the
+  // default), so that they absorb the copies libseccomp makes of every rule for a multiplexed call.
+  struct Absorb {
+    std::string name;
+    std::uint32_t action;
+    const PlannedRule* own;   // the policy's rule for it, if any
+  };
+  std::vector<Absorb> absorb;
+  if (has(SCMP_ARCH_X86)) {
+    for (const std::string mux : {"socketcall", "ipc"}) {
+      std::vector<std::string> members;
+      const PlannedRule* own = nullptr;
+      const PlannedRule* conditional = nullptr;
+      for (const auto& r : *plan) {
+        if (r.name == mux) (r.conditions.empty() ? own : conditional) = &r;
+        if (x86Multiplexer(r.name) == mux && existsOnArch(r.name, SCMP_ARCH_X86) &&
+            std::find(members.begin(), members.end(), r.name) == members.end())
+          members.push_back(r.name);
+      }
+      if (members.empty()) continue;
+      if (conditional) {
+        std::string list;
+        for (const auto& m : members) list += (list.empty() ? "" : ", ") + m;
+        diags.error("E1001", conditional->span,
+                    fmt::format("on x86, {} cannot have conditional rules next to rules for {}: libseccomp copies "
+                                "every rule for those calls onto {}(call == N); write {} without conditions (its "
+                                "arguments are behind a pointer anyway)", mux, list, mux, mux));
+        return std::nullopt;
+      }
+      absorb.push_back({mux, own ? actionValue(own->action) : def, own});
+    }
+  }
+
+  // libseccomp refuses rules whose action is the default: build with a placeholder default when the
+  // filter needs one, and write the real default back after the export.
+  bool needPlaceholder = std::any_of(absorb.begin(), absorb.end(), [&](const Absorb& a) { return a.action == def; });
+  for (const auto& r : *plan) needPlaceholder = needPlaceholder || actionValue(r.action) == def;
+  std::uint32_t ctxDefault = def;
+  if (needPlaceholder) {
+    std::set<std::uint32_t> used{def, foreign};
+    for (const auto& r : *plan) used.insert(actionValue(r.action));
+    for (std::uint32_t e = 4094; e > 0 && ctxDefault == def; --e)   // libseccomp takes errno values < 4095
+      if (!used.count(SCMP_ACT_ERRNO(e))) ctxDefault = SCMP_ACT_ERRNO(e);
+    if (ctxDefault == def) return fail(sc.defaultAction.span, "no errno value is free for the placeholder default action");
+  }
+
+  // One context per arch, with identical attributes (seccomp_merge requires the same default action).
+  const std::uint32_t native = seccomp_arch_native();
+  std::vector<CtxPtr> ctxs;
+  for (auto t : arches) {
+    CtxPtr ctx(seccomp_init(ctxDefault));
+    if (!ctx) return fail(sc.defaultAction.span, "libseccomp rejected the default action");
+    scmp_filter_ctx c = ctx.get();
+    int rc = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, foreign);
+    if (rc < 0) return fail(sc.foreignAction.span, fmt::format("libseccomp rejected the foreign action: {}", std::strerror(-rc)));
+    // The runtime sets no_new_privs itself (or not); the exported program does not depend on it.
+    seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0);
+    rc = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, static_cast<std::uint32_t>(options.optimize));
+    if (rc < 0) return fail({}, fmt::format("libseccomp rejected optimize level {}: {}", options.optimize, std::strerror(-rc)));
+    // seccomp_init gave us the native arch (x86_64 on the hosts ward supports): swap it for this one.
+    if (t != native) {
+      if ((rc = seccomp_arch_add(c, t)) < 0) return fail({}, fmt::format("seccomp_arch_add: {}", std::strerror(-rc)));
+      if ((rc = seccomp_arch_remove(c, native)) < 0) return fail({}, fmt::format("seccomp_arch_remove: {}", std::strerror(-rc)));
+    }
+    ctxs.push_back(std::move(ctx));
+  }
+
+  // Rules, per arch. Numbers are given in native numbering; libseccomp translates them by name.
+  std::set<const PlannedRule*> reported;
+  auto add = [&](scmp_filter_ctx c, std::uint32_t token, const PlannedRule& r, std::uint32_t action,
+                 const std::vector<scmp_arg_cmp>& args) {
+    const int nr = seccomp_syscall_resolve_name(r.name.c_str());
+    const int rc = seccomp_rule_add_array(c, action, nr, static_cast<unsigned>(args.size()), args.data());
+    if (rc >= 0) return;
+    ok = false;
+    if (!reported.insert(&r).second) return;
+    const char* arch = token == SCMP_ARCH_X86 ? "x86" : token == SCMP_ARCH_X32 ? "x32" : "x86_64";
+    diags.error("E1001", r.span, fmt::format("libseccomp rejected the rule for '{}' ({}) on {}: {}", r.name,
+                                             actionText(r.action), arch, std::strerror(-rc)));
+  };
+  for (std::size_t a = 0; a < arches.size(); ++a) {
+    const std::uint32_t token = arches[a];
+    scmp_filter_ctx c = ctxs[a].get();
+    if (token == SCMP_ARCH_X86) {
+      for (const auto& m : absorb) {
+        PlannedRule stand{m.name, sc.defaultAction.value, {}, sc.defaultAction.span, false, false};
+        add(c, token, m.own ? *m.own : stand, m.action, {});
+      }
+    }
+    for (std::size_t i = 0; i < plan->size(); ++i) {
+      const auto& r = (*plan)[i];
+      if (!existsOnArch(r.name, token)) continue;   // e.g. an x86-only call in the x86_64 context
+      if (token == SCMP_ARCH_X86 &&
+          std::any_of(absorb.begin(), absorb.end(), [&](const Absorb& m) { return m.own == &r; }))
+        continue;   // already in
+      add(c, token, r, actionValue(r.action), cmps[i]);
+    }
+  }
+  if (!ok) return std::nullopt;
+  for (std::size_t a = 1; a < ctxs.size(); ++a) {
+    const int rc = seccomp_merge(ctxs[0].get(), ctxs[a].get());
+    if (rc < 0) return fail({}, fmt::format("seccomp_merge: {}", std::strerror(-rc)));
+    (void)ctxs[a].release();   // seccomp_merge released the merged context
+  }
+
   std::string error;
-  auto bpfBytes = exportFilter(c, false, &error);
+  auto bpfBytes = exportFilter(ctxs[0].get(), false, &error);
   if (!bpfBytes) return fail({}, error);
-  if (!verifyOrderedComplements(*plan, *bpfBytes, arches, diags)) return std::nullopt;
-  auto pfcText = exportFilter(c, true, &error);
+  auto pfcText = exportFilter(ctxs[0].get(), true, &error);
   if (!pfcText) return fail({}, error);
+  if (ctxDefault != def && !writeBackDefault(*bpfBytes, *pfcText, ctxDefault, def, &error)) return fail({}, error);
+  if (!verifyDecisions(*plan, *bpfBytes, arches, def, diags)) return std::nullopt;
   return Filter{std::move(*bpfBytes), std::move(*pfcText)};
 }
 

@@ -19,8 +19,8 @@ struct FilterOptions {
 };
 
 struct Filter {
-  std::string bpf;   // exactly what seccomp_export_bpf writes
-  std::string pfc;   // exactly what seccomp_export_pfc writes
+  std::string bpf;   // what seccomp_export_bpf writes (see buildFilter for the placeholder default)
+  std::string pfc;   // what seccomp_export_pfc writes (likewise)
 };
 
 // The rules a backend emits: the lowered mechanism's rule list (Policy::mechanism.syscallRules) once
@@ -32,6 +32,19 @@ const std::vector<ir::SyscallRule>& effectiveRules(const ir::Policy& policy);
 // arch are skipped for that arch only. For one syscall, conditional rules take precedence over an
 // unconditional rule with another action (the unconditional action applies where no conditional rule
 // matches). On error: E1001 diagnostics and nullopt.
+//
+// One libseccomp context per arch (identical attributes), combined with seccomp_merge(). On x86 the calls
+// libseccomp multiplexes through socketcall(2)/ipc(2) (socket, bind, ..., semget, shmat, ...) are decided on
+// their direct system call numbers (syscallNumberOn) with their conditions, and socketcall/ipc themselves
+// get the policy's own rule for `socketcall`/`ipc` (or the default), never a copy of the socket() rules:
+// libseccomp 2.5 adds every rule for such a call to both the direct number and socketcall(call == N)
+// (dropping the condition on argument 0, keeping the others), and refuses it outright with argument
+// conditions in exact mode, so ward first adds socketcall/ipc without conditions, which absorbs those
+// copies. libseccomp refuses a rule whose action is the default one; when the filter needs one (socketcall
+// left to the default, or a conditional rule that denies with the default action), the contexts are built
+// with a placeholder default (an errno no rule uses) that is written back to the policy's default in the
+// exported program and PFC text. Exported programs are checked with the interpreter: rules that rely on
+// libseccomp's ordering (PlannedRule::byOrder) and, on x86, every multiplexed call and socketcall/ipc.
 std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions& options, Diagnostics& diags);
 
 // ---- helpers shared with the LXC and OCI forms ------------------------------------------------------
@@ -39,7 +52,14 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
 std::optional<std::uint32_t> archToken(std::string_view name);
 // SCMP_ACT_* for an action.
 std::uint32_t actionValue(const ir::Action& action);
-// Does the name exist on the arch (directly, or multiplexed through socketcall/ipc on x86)?
+// The number the filter decides `syscall` on for the arch: libseccomp's number (x32 numbers include
+// __X32_SYSCALL_BIT), and on x86, for the calls libseccomp multiplexes through socketcall(2)/ipc(2), the
+// direct system call (Linux 4.3+ for the socket calls, 5.1+ for SysV IPC). nullopt when the name does not
+// exist on the arch, or is reachable there only through the multiplexer (accept, semop, semtimedop on x86).
+std::optional<int> syscallNumberOn(std::string_view syscall, std::uint32_t archToken);
+// "socketcall" or "ipc" when libseccomp multiplexes the call through it on x86, else empty.
+std::string_view x86Multiplexer(std::string_view syscall);
+// Does the filter decide the name on the arch (syscallNumberOn has a value)?
 bool existsOnArch(std::string_view syscall, std::uint32_t archToken);
 
 // A rule the filter actually contains, after grouping by syscall, dropping rules that only repeat the

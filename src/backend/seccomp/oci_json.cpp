@@ -2,6 +2,7 @@
 
 #include <map>
 #include <tuple>
+#include <vector>
 
 #include "backend/seccomp/filter.h"
 
@@ -59,9 +60,19 @@ nlohmann::json ociSeccomp(const ir::Policy& policy) {
   auto plan = planRules(policy, ignored);
   json syscalls = json::array();
   if (plan) {
-    // Entries with the same action, arguments and source line share one entry (names in rule order).
+    // Entries with the same action, arguments and source line share one entry (names in rule order), except
+    // that socketcall and ipc come first: runc adds every entry to one libseccomp context for all arches, and
+    // on x86 libseccomp copies each rule for socket(), bind(), semget() ... onto socketcall/ipc(call == N);
+    // an unconditional socketcall/ipc rule added before them absorbs those copies, as in ward's own filter
+    // (otherwise runc's x86 filter lets socketcall follow the copies, or libseccomp refuses conflicting ones).
+    std::vector<const PlannedRule*> ordered;
+    for (const auto& r : *plan)
+      if (r.name == "socketcall" || r.name == "ipc") ordered.push_back(&r);
+    for (const auto& r : *plan)
+      if (r.name != "socketcall" && r.name != "ipc") ordered.push_back(&r);
     std::map<std::string, std::size_t> index;
-    for (const auto& r : *plan) {
+    for (const auto* rp : ordered) {
+      const auto& r = *rp;
       json args = json::array();
       for (const auto& c : r.conditions) {
         json arg = {{"index", c.index}, {"op", ociOp(c.op)}};

@@ -2,6 +2,9 @@
 
 #include <seccomp.h>
 
+#include <algorithm>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "backend/seccomp/filter.h"
@@ -66,6 +69,14 @@ std::string lxcSeccomp(const ir::Policy& policy, const std::vector<PlannedRule>&
   out += "# other architectures: LXC applies its own bad-architecture action (kill)\n";
   out += "# LXC adds every rule below to all of x86_64, x86 and x32 whatever its section; the sections list\n";
   out += "# the rules that exist on each architecture\n";
+  const bool x86 = std::any_of(sc.arches.begin(), sc.arches.end(), [](const std::string& a) {
+    return archToken(a) == std::optional<std::uint32_t>(SCMP_ARCH_X86);
+  });
+  if (x86 && std::any_of(plan.begin(), plan.end(), [](const PlannedRule& r) { return !x86Multiplexer(r.name).empty(); })) {
+    out += "# x86: LXC adds no rule there for the calls libseccomp multiplexes through socketcall/ipc (socket,\n";
+    out += "# bind, ..., semget, ...), so their direct i386 system calls get the default action under LXC (the .bpf\n";
+    out += "# applies their rules there); socketcall and ipc get their own rules\n";
+  }
   for (const auto& arch : sc.arches) {
     auto token = archToken(arch);
     if (!token) continue;

@@ -40,6 +40,26 @@ int nrOn(const Abi& abi, const char* name) {
   return n < 0 ? n : static_cast<int>(static_cast<std::uint32_t>(n) & ~bpf::kX32SyscallBit);
 }
 
+// The number the filter decides a name on (x86: the direct number of a call libseccomp multiplexes), with
+// the x32 bit; -1 when there is none.
+int filterNr(const Abi& abi, const std::string& name) {
+  const auto n = sc::syscallNumberOn(name, abi.scmp);
+  return n ? *n : -1;
+}
+
+// i386 numbers from the kernel's arch/x86/entry/syscalls/syscall_32.tbl (socket calls: Linux 4.3, SysV IPC:
+// Linux 5.1), written out here independently of the backend's table; -1: only behind socketcall/ipc.
+const std::vector<std::pair<std::string, int>>& i386Multiplexed() {
+  static const std::vector<std::pair<std::string, int>> v = {
+      {"socket", 359},      {"socketpair", 360}, {"bind", 361},        {"connect", 362},    {"listen", 363},
+      {"accept4", 364},     {"getsockopt", 365}, {"setsockopt", 366},  {"getsockname", 367}, {"getpeername", 368},
+      {"sendto", 369},      {"sendmsg", 370},    {"recvfrom", 371},    {"recvmsg", 372},    {"shutdown", 373},
+      {"recvmmsg", 337},    {"sendmmsg", 345},   {"semget", 393},      {"semctl", 394},     {"shmget", 395},
+      {"shmctl", 396},      {"shmat", 397},      {"shmdt", 398},       {"msgget", 399},     {"msgsnd", 400},
+      {"msgrcv", 401},      {"msgctl", 402},     {"accept", -1},       {"semop", -1},       {"semtimedop", -1}};
+  return v;
+}
+
 TEST(SeccompEmit, ArtifactsAreNamedAndDeterministic) {
   Diagnostics d1, d2;
   auto a = emitAll(webPolicy(), d1);
@@ -70,14 +90,23 @@ TEST(SeccompEmit, ActionsOnEveryArch) {
     EXPECT_EQ(verdict(prog, abi, clone, {0x11}), bpf::kRetAllow);   // SIGCHLD
     EXPECT_EQ(verdict(prog, abi, clone, {0x10000011}), bpf::kRetErrno | 1);   // CLONE_NEWUSER: the conditional rule wins
   }
-  // socket: a real syscall on x86_64 and x32 (on i386 libseccomp also covers socketcall(2)).
+  // socket: a real syscall on x86_64 and x32, and on i386 its direct number (359); socketcall(2) on i386 gets
+  // its own rule (EPERM), whatever the call and arguments.
   for (const auto& abi : abis()) {
-    const int socket = nrOn(abi, "socket");
-    if (socket < 0) continue;
     SCOPED_TRACE(abi.name);
+    const int socket = nrOn(abi, "socket") >= 0 ? nrOn(abi, "socket") : filterNr(abi, "socket");
+    ASSERT_GE(socket, 0);
     EXPECT_EQ(verdict(prog, abi, socket, {2}), bpf::kRetAllow);
+    EXPECT_EQ(verdict(prog, abi, socket, {1}), bpf::kRetAllow);
     EXPECT_EQ(verdict(prog, abi, socket, {17}), bpf::kRetErrno | 38);   // AF_PACKET
   }
+  EXPECT_EQ(filterNr(abis()[1], "socket"), 359);
+  for (std::uint64_t call : {1, 2, 3, 5, 18, 20})
+    for (std::uint64_t a1 : {0ull, 2ull, 0xffff0000ull})
+      EXPECT_EQ(verdict(prog, abis()[1], 102, {call, a1}), bpf::kRetErrno | 1) << call;
+  EXPECT_EQ(verdict(prog, abis()[1], 361 /*bind*/), bpf::kRetAllow);
+  EXPECT_EQ(verdict(prog, abis()[1], 359 + 1 /*socketpair: no rule*/), bpf::kRetErrno | 38);
+  EXPECT_EQ(verdict(prog, abis()[1], 117 /*ipc: no rule*/, {23}), bpf::kRetErrno | 38);
   // Any other architecture gets the foreign action (kill), never an unfiltered path.
   for (std::uint32_t arch : {0xC00000B7u /* aarch64 */, 0x40000028u /* arm */, 0u, 0xffffffffu}) {
     auto r = bpf::run(prog, data(arch, 0));
@@ -120,7 +149,7 @@ void expectConstantAllows(const ir::Policy& p, int optimize) {
   for (const auto& r : sc::effectiveRules(p)) {
     if (r.action.kind != ir::Action::Kind::Allow || !r.conditions.empty() || conditional.count(r.name)) continue;
     for (const auto& abi : {abis()[0], abis()[1]}) {
-      const int nr = seccomp_syscall_resolve_name_arch(abi.scmp, r.name.c_str());
+      const int nr = filterNr(abi, r.name);   // on i386, the direct number of bind, connect, ...
       if (nr < 0) continue;
       for (const auto& args : sampleArgs()) {
         auto res = bpf::run(prog, data(abi.audit, nr, args), true);
@@ -149,10 +178,10 @@ TEST(SeccompEmit, ArgumentLoadsOnlyForConditionalSyscalls) {
     std::set<int> conditionalNrs;
     for (const auto& r : sc::effectiveRules(p)) {
       if (r.conditions.empty()) continue;
-      conditionalNrs.insert(seccomp_syscall_resolve_name_arch(abi.scmp, r.name.c_str()));
-      // socket on i386: libseccomp filters both socket(2) (359) and socketcall(2) (102).
-      if (abi.scmp == SCMP_ARCH_X86 && r.name == "socket") conditionalNrs.insert({359, 102});
+      // socket on i386: its direct number (359) only; socketcall(2) (102) has its own unconditional rule.
+      conditionalNrs.insert(filterNr(abi, r.name));
     }
+    EXPECT_EQ(conditionalNrs.count(102), 0u);
     for (int nr = 0; nr < 1024; ++nr) {
       auto res = bpf::run(prog, data(abi.audit, nr, {1, 2, 3, 4, 5, 6}));
       if (!conditionalNrs.count(nr)) {
@@ -287,6 +316,170 @@ TEST(SeccompEmit, OciJson) {
   }
   EXPECT_TRUE(sawMasked);
   EXPECT_TRUE(sawKill);
+}
+
+// ---- x86: the calls libseccomp multiplexes through socketcall(2)/ipc(2) ----------------------------------
+
+// "allow socket(domain == AF_UNIX); allow socket(domain == AF_INET); deny socket errno EAFNOSUPPORT" with
+// x86 filtered: libseccomp 2.5 would also put each rule on socketcall(SYS_SOCKET) without its condition, and
+// the allow/EAFNOSUPPORT copies collide there (EEXIST). ward decides socket() on i386's direct number and
+// leaves socketcall to its own rule (here none: the default).
+ir::Policy socketFamilies(bool withSocketcall) {
+  std::vector<ir::SyscallRule> rules = {
+      rule("exit", allow(), {}, 3), rule("exit_group", allow(), {}, 4), rule("getppid", allow(), {}, 5),
+      rule("write", allow(), {}, 6), rule("socket", allow(), {cond(0, Op::Eq, 1)}, 10),
+      rule("socket", allow(), {cond(0, Op::Eq, 2)}, 11), rule("socket", errnoAction(97, "EAFNOSUPPORT"), {}, 12)};
+  if (withSocketcall) rules.push_back(rule("socketcall", allow(), {}, 13));
+  return policy("sockets", errnoAction(38, "ENOSYS"), rules);
+}
+
+TEST(SeccompEmit, SocketFamiliesCompileWithX86) {
+  for (bool withSocketcall : {false, true}) {
+    SCOPED_TRACE(withSocketcall ? "socketcall allowed" : "socketcall left to the default");
+    Diagnostics diags;
+    auto a = emitAll(socketFamilies(withSocketcall), diags);
+    ASSERT_FALSE(diags.hasErrors()) << diags.items()[0].message;
+    ASSERT_EQ(a.size(), 3u);
+    Diagnostics again;
+    EXPECT_EQ(a, emitAll(socketFamilies(withSocketcall), again));   // deterministic
+    auto prog = program(a["sockets.bpf"]);
+    for (const auto& abi : abis()) {
+      SCOPED_TRACE(abi.name);
+      const int socket = filterNr(abi, "socket");
+      ASSERT_GE(socket, 0);
+      EXPECT_EQ(verdict(prog, abi, socket & ~static_cast<int>(bpf::kX32SyscallBit), {1, 1}), bpf::kRetAllow);
+      EXPECT_EQ(verdict(prog, abi, socket & ~static_cast<int>(bpf::kX32SyscallBit), {2, 2}), bpf::kRetAllow);
+      for (std::uint64_t af : {0ull, 3ull, 10ull, 16ull, 17ull, 0xffffffffull})
+        EXPECT_EQ(verdict(prog, abi, socket & ~static_cast<int>(bpf::kX32SyscallBit), {af, 3}), bpf::kRetErrno | 97) << af;
+    }
+    // socketcall(2) gets what the policy says for socketcall, for every call and argument pointer.
+    const std::uint32_t sc = withSocketcall ? bpf::kRetAllow : bpf::kRetErrno | 38;
+    for (std::uint64_t call = 0; call <= 21; ++call)
+      for (std::uint64_t ptr : {0ull, 1ull, 2ull, 17ull, 0xffffd000ull})
+        EXPECT_EQ(verdict(prog, abis()[1], 102, {call, ptr}), sc) << call;
+    EXPECT_FALSE(bpf::run(prog, data(bpf::kAuditArchI386, 102, {1, 2})).argsLoaded);
+    // The placeholder default (socketcall left to the default) is nowhere in the output.
+    for (const auto& insn : prog)
+      if (insn.code == 0x06) {
+        EXPECT_LT(insn.k & bpf::kRetData, 4000u) << bpf::describe(insn.k);
+      }
+    const std::string& pfc = a["sockets.pfc"];
+    EXPECT_EQ(pfc.find("ERRNO(40"), std::string::npos);
+    EXPECT_NE(pfc.find("if ($syscall == 359)"), std::string::npos) << pfc;
+    const auto at = pfc.find("if ($syscall == 102)\n");
+    ASSERT_NE(at, std::string::npos) << pfc;
+    const auto next = pfc.substr(at + 21, pfc.find('\n', at + 21) - (at + 21));
+    EXPECT_EQ(next.substr(next.find_first_not_of(' ')), std::string("action ") + (withSocketcall ? "ALLOW;" : "ERRNO(38);"));
+    // The LXC text says what LXC does with the socket() rules on x86.
+    EXPECT_NE(a["sockets.lxc.seccomp"].find("# x86: LXC adds no rule there"), std::string::npos);
+  }
+}
+
+// The same collision through lower/'s partition of socket(): families, SOCK_RAW EPERM, EAFNOSUPPORT for the
+// rest (by masked blocks and `domain >= AF_MAX`), with SysV IPC rules next to it, and with std/base's
+// unconditional allow of socketcall and ipc.
+TEST(SeccompEmit, LoweredSocketPartitionAndIpcOnX86) {
+  std::vector<ir::SyscallRule> rules = {
+      rule("socket", allow(), {cond(0, Op::Eq, 1)}, 10),
+      rule("socket", allow(), {cond(0, Op::Eq, 2), cond(1, Op::MaskedEq, 1, 0xf)}, 11),
+      rule("socket", allow(), {cond(0, Op::Eq, 2), cond(1, Op::MaskedEq, 2, 0xf)}, 12),
+      rule("socket", errnoAction(1, "EPERM"), {cond(0, Op::Eq, 2), cond(1, Op::MaskedEq, 3, 0xf)}, 13),
+      rule("socket", errnoAction(97, "EAFNOSUPPORT"), {cond(0, Op::MaskedEq, 16, 0xfffffff0)}, 14),
+      rule("socket", errnoAction(97, "EAFNOSUPPORT"), {cond(0, Op::Ge, 46)}, 15),
+      rule("semget", allow(), {}, 20),
+      rule("shmget", errnoAction(1, "EPERM"), {cond(0, Op::Eq, 0)}, 21),
+      rule("shmget", allow(), {}, 22),
+      rule("semop", allow(), {}, 23),   // only behind ipc(2) on i386: nothing to add there
+      rule("accept", allow(), {}, 24),  // only behind socketcall(2) on i386
+      rule("socketcall", allow(), {}, 30),
+      rule("ipc", allow(), {}, 31)};
+  auto p = policy("lowered", errnoAction(38, "ENOSYS"), rules);
+  auto prog = program(bpfOf(p));
+  const Abi& i386 = abis()[1];
+  EXPECT_EQ(verdict(prog, i386, 359, {1, 1}), bpf::kRetAllow);
+  EXPECT_EQ(verdict(prog, i386, 359, {2, 0x80801}), bpf::kRetAllow);   // SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC
+  EXPECT_EQ(verdict(prog, i386, 359, {2, 3}), bpf::kRetErrno | 1);     // SOCK_RAW
+  EXPECT_EQ(verdict(prog, i386, 359, {17, 3}), bpf::kRetErrno | 97);   // AF_PACKET
+  EXPECT_EQ(verdict(prog, i386, 359, {50, 1}), bpf::kRetErrno | 97);
+  EXPECT_EQ(verdict(prog, i386, 359, {5, 1}), bpf::kRetErrno | 38);    // no rule: default
+  EXPECT_EQ(verdict(prog, i386, 393, {0}), bpf::kRetAllow);            // semget
+  EXPECT_EQ(verdict(prog, i386, 395, {0}), bpf::kRetErrno | 1);        // shmget(IPC_PRIVATE)
+  EXPECT_EQ(verdict(prog, i386, 395, {7}), bpf::kRetAllow);
+  for (std::uint64_t call : {1, 2, 3, 21, 23, 0x10017})
+    EXPECT_EQ(verdict(prog, i386, 117, {call, 0}), bpf::kRetAllow) << call;   // ipc: its own rule
+  for (std::uint64_t call : {1, 5, 18})
+    EXPECT_EQ(verdict(prog, i386, 102, {call, 0}), bpf::kRetAllow) << call;   // socketcall: its own rule
+  const Abi& x64 = abis()[0];
+  EXPECT_EQ(verdict(prog, x64, SYS_socket, {2, 3}), bpf::kRetErrno | 1);
+  EXPECT_EQ(verdict(prog, x64, SYS_shmget, {0}), bpf::kRetErrno | 1);
+  EXPECT_EQ(verdict(prog, x64, SYS_semop), bpf::kRetAllow);
+  EXPECT_EQ(verdict(prog, x64, SYS_accept), bpf::kRetAllow);
+  // OCI: socketcall and ipc come first, so that runc's single libseccomp context absorbs its own copies.
+  auto j = sc::ociSeccomp(p);
+  ASSERT_FALSE(j["syscalls"].empty());
+  EXPECT_EQ(j["syscalls"][0]["names"][0], "socketcall");
+}
+
+// syscallNumberOn agrees with the kernel's table and with libseccomp's own rewriting: an unconditional allow
+// of each multiplexed call in an x86-only filter allows exactly its direct number.
+TEST(SeccompEmit, X86DirectNumbersMatchTheKernelAndLibseccomp) {
+  for (const auto& [name, nr] : i386Multiplexed()) {
+    SCOPED_TRACE(name);
+    EXPECT_FALSE(sc::x86Multiplexer(name).empty());
+    EXPECT_EQ(filterNr(abis()[1], name), nr);
+    EXPECT_EQ(sc::existsOnArch(name, SCMP_ARCH_X86), nr >= 0);
+    auto p = policy("one", errnoAction(38), {rule(name, allow(), {}, 3)}, {"x86"});
+    auto prog = program(bpfOf(p));
+    std::vector<int> allowed;
+    for (int n = 0; n < 1024; ++n)
+      if (bpf::run(prog, data(bpf::kAuditArchI386, n, {1, 0})).ret == bpf::kRetAllow) allowed.push_back(n);
+    EXPECT_EQ(allowed, nr >= 0 ? std::vector<int>{nr} : std::vector<int>{});
+  }
+  EXPECT_EQ(sc::x86Multiplexer("socketcall"), "");
+  EXPECT_EQ(sc::x86Multiplexer("read"), "");
+  EXPECT_EQ(filterNr(abis()[0], "socket"), SYS_socket);
+}
+
+// libseccomp refuses rules whose action is the default; the placeholder default makes them possible:
+// "allow clone; deny clone(CLONE_NEWUSER) errno ENOSYS" under `default errno ENOSYS`.
+TEST(SeccompEmit, ConditionalRuleWithTheDefaultAction) {
+  auto p = policy("p", errnoAction(38), {rule("clone", allow(), {}, 3),
+                                         rule("clone", errnoAction(38), {cond(0, Op::MaskedEq, 0x10000000, 0x10000000)}, 4)});
+  auto prog = program(bpfOf(p));
+  for (const auto& abi : abis()) {
+    SCOPED_TRACE(abi.name);
+    EXPECT_EQ(verdict(prog, abi, nrOn(abi, "clone"), {0x11}), bpf::kRetAllow);
+    EXPECT_EQ(verdict(prog, abi, nrOn(abi, "clone"), {0x10000011}), bpf::kRetErrno | 38);
+    EXPECT_EQ(verdict(prog, abi, nrOn(abi, "reboot")), bpf::kRetErrno | 38);
+  }
+}
+
+// Conditional rules for socketcall itself cannot sit next to rules for the calls it multiplexes (libseccomp
+// copies those onto socketcall(call == N)); without such rules they are fine.
+TEST(SeccompEmit, ConditionalSocketcallNextToSocketRulesIsAnError) {
+  {
+    Diagnostics diags;
+    auto p = policy("p", errnoAction(38), {rule("socket", allow(), {cond(0, Op::Eq, 1)}, 3),
+                                           rule("socketcall", allow(), {cond(0, Op::Eq, 1)}, 4)});
+    EXPECT_FALSE(sc::buildFilter(p, {}, diags).has_value());
+    ASSERT_TRUE(diags.hasErrors());
+    EXPECT_EQ(diags.items()[0].code, "E1001");
+    EXPECT_EQ(diags.items()[0].span.line, 4u);
+  }
+  {
+    auto p = policy("p", errnoAction(38), {rule("read", allow(), {}, 3), rule("socketcall", allow(), {cond(0, Op::Eq, 1)}, 4)});
+    auto prog = program(bpfOf(p));
+    EXPECT_EQ(verdict(prog, abis()[1], 102, {1}), bpf::kRetAllow);
+    EXPECT_EQ(verdict(prog, abis()[1], 102, {2}), bpf::kRetErrno | 38);
+  }
+  {
+    // x86 not filtered: nothing to collide.
+    auto p = policy("p", errnoAction(38), {rule("socket", allow(), {cond(0, Op::Eq, 1)}, 3),
+                                           rule("socket", errnoAction(97), {}, 4)}, {"x86_64", "x32"});
+    auto prog = program(bpfOf(p));
+    EXPECT_EQ(verdict(prog, abis()[0], SYS_socket, {17}), bpf::kRetErrno | 97);
+    EXPECT_EQ(verdict(prog, abis()[1], 359, {1}), bpf::kRetKillProcess);   // i386 is foreign here
+  }
 }
 
 }  // namespace

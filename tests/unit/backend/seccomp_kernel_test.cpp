@@ -109,5 +109,52 @@ TEST_F(SeccompKernel, I386BlockedWhenOnlyX86_64IsListed) {
   EXPECT_TRUE(o.killedBySigsys);   // the foreign action
 }
 
+// "allow socket(domain == AF_UNIX); allow socket(domain == AF_INET); deny socket errno EAFNOSUPPORT" with
+// x86_64, x86 and x32 filtered (libseccomp alone fails on x86 with EEXIST). In the kernel: x86_64 AF_INET
+// works and AF_PACKET gets EAFNOSUPPORT; on i386 the direct socket call (int $0x80, eax 359) is filtered by
+// the same conditions, and socketcall(2), which the policy does not mention, gets the default (ENOSYS)
+// before the kernel could read its argument pointer (NULL here: EFAULT had it run).
+TEST_F(SeccompKernel, SocketFamiliesOnX86_64AndI386) {
+  auto p = policy("sockets", errnoAction(38, "ENOSYS"),
+                  {rule("exit", allow(), {}, 3), rule("exit_group", allow(), {}, 4), rule("getppid", allow(), {}, 5),
+                   rule("write", allow(), {}, 6), rule("close", allow(), {}, 7),
+                   rule("socket", allow(), {cond(0, Op::Eq, AF_UNIX)}, 10),
+                   rule("socket", allow(), {cond(0, Op::Eq, AF_INET)}, 11),
+                   rule("socket", errnoAction(EAFNOSUPPORT, "EAFNOSUPPORT"), {}, 12)});
+  const std::string bytes = bpfArtifact(p);
+  ASSERT_FALSE(bytes.empty());
+  auto o = runInChild(bytes, {[] { return sys(SYS_socket, AF_INET, SOCK_DGRAM, 0); },
+                              [] { return sys(SYS_socket, AF_UNIX, SOCK_STREAM, 0); },
+                              [] { return sys(SYS_socket, AF_PACKET, SOCK_RAW, 0); },
+                              [] { return sys(SYS_socket, AF_INET6, SOCK_DGRAM, 0); },
+                              [] { return sys(SYS_getuid); }});
+  ASSERT_TRUE(o.loaded) << o.error;
+  ASSERT_EQ(o.results.size(), 5u) << "signal " << o.signal;
+  EXPECT_GE(o.results[0], 0);
+  EXPECT_GE(o.results[1], 0);
+  EXPECT_EQ(o.results[2], -EAFNOSUPPORT);
+  EXPECT_EQ(o.results[3], -EAFNOSUPPORT);
+  EXPECT_EQ(o.results[4], -ENOSYS);
+
+  WARD_REQUIRE(ia32Available(), "this kernel does not run i386 system calls (no IA32 emulation)");
+  auto u = runInChild("", {[] { return int80(102, 1 /*SYS_SOCKET*/, 0 /*NULL*/); }});
+  ASSERT_EQ(u.results.size(), 1u);
+  EXPECT_EQ(u.results[0], -EFAULT);   // unfiltered, the kernel reads the NULL argument block
+  auto i = runInChild(bytes, {[] { return int80(359, AF_PACKET, SOCK_RAW, 0); },
+                              [] { return int80(359, AF_INET, SOCK_DGRAM, 0); },
+                              [] { return int80(359, AF_UNIX, SOCK_STREAM, 0); },
+                              [] { return int80(359, AF_NETLINK, SOCK_RAW, 0); },
+                              [] { return int80(102, 1 /*SYS_SOCKET*/, 0 /*NULL*/); },
+                              [] { return int80(102, 8 /*SYS_SOCKETPAIR*/, 0); }});
+  ASSERT_TRUE(i.loaded) << i.error;
+  ASSERT_EQ(i.results.size(), 6u) << "signal " << i.signal;
+  EXPECT_EQ(i.results[0], -EAFNOSUPPORT);
+  EXPECT_GE(i.results[1], 0);
+  EXPECT_GE(i.results[2], 0);
+  EXPECT_EQ(i.results[3], -EAFNOSUPPORT);
+  EXPECT_EQ(i.results[4], -ENOSYS);
+  EXPECT_EQ(i.results[5], -ENOSYS);
+}
+
 }  // namespace
 }  // namespace ward::seccomp_test

@@ -96,6 +96,9 @@ inline ir::Policy webPolicy() {
   rules.push_back(rule("socket", allow(), {cond(0, Op::Eq, 1)}, 210));    // AF_UNIX
   rules.push_back(rule("socket", allow(), {cond(0, Op::Eq, 2)}, 211));    // AF_INET
   rules.push_back(rule("socket", allow(), {cond(0, Op::Eq, 10)}, 212));   // AF_INET6
+  // i386 socketcall(2): its own rule (std/base writes one too); on x86 the socket() rules above apply to the
+  // direct socket system call.
+  rules.push_back(rule("socketcall", errnoAction(1, "EPERM"), {}, 213));
   rules.push_back(rule("clone", allow(), {}, 220));
   rules.push_back(rule("clone", errnoAction(1, "EPERM"), {cond(0, Op::MaskedEq, 0x10000000, 0x10000000)}, 221));
   rules.push_back(rule("mount", errnoAction(1, "EPERM"), {}, 230));
