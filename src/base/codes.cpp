@@ -60,7 +60,7 @@ const std::vector<CodeInfo>& diagnosticCodes() {
       {"E1101", "AppArmor profile rejected"},
       {"E1201", "SELinux label invalid"},
       {"E1202", "MCS categories exhausted"},
-      {"E1203", "MCS registry error"},
+      {"E1203", "MCS or id range registry error"},
       {"E1301", "LXC config could not be generated"},
       {"E1401", "OCI fragment could not be generated"},
       // I/O and driver
@@ -77,6 +77,7 @@ const std::vector<CodeInfo>& diagnosticCodes() {
       {"E2005", "configuration to audit could not be read"},
       {"W0005", "accept names no catalog entry"},
       {"W0004", "filter blocks a system call the container runtime needs"},
+      {"E1204", "id range registry exhausted"},
   };
   return codes;
 }

@@ -349,33 +349,79 @@ std::string readFileOrEmpty(const std::string& path) {
 
 bool usesUserNamespace(const ir::Policy& policy) { return !policy.identity.privileged; }
 
-std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidText,
-                            std::string_view subgidText) {
+namespace {
+
+// Explicit maps as written, sorted uid first; nothing when privileged. Sets `automatic` for `idmap auto`.
+std::vector<IdRange> explicitIdmaps(const ir::Policy& policy, bool& automatic) {
   std::vector<IdRange> out;
   const auto& id = policy.identity;
+  automatic = false;
   if (id.privileged) return out;
-  if (!id.idmapAuto && !id.idmaps.empty()) {
-    for (const auto& m : id.idmaps)
-      out.push_back({m.kind, m.inside, m.outside, m.count, m.span,
-                     fmt::format("idmap {} {} {} {}", m.kind == 'u' ? "uid" : "gid", m.inside, m.outside,
-                                 m.count)});
-    std::stable_sort(out.begin(), out.end(), [](const IdRange& a, const IdRange& b) {
-      return a.kind != b.kind ? a.kind == 'u' : a.inside < b.inside;
-    });
+  if (id.idmapAuto || id.idmaps.empty()) {
+    automatic = true;
     return out;
   }
-  Span span = policy.span;
-  for (char kind : {'u', 'g'}) {
-    auto range = rootSubidRange(kind == 'u' ? subuidText : subgidText);
-    std::uint32_t start = range ? range->first : kAutoIdBase;
-    std::uint32_t count = range ? range->second : kAutoIdCount;
-    out.push_back({kind, 0, start, count, span,
-                   fmt::format("idmap auto ({})", range ? std::string(kind == 'u' ? "root's /etc/subuid range"
-                                                                                  : "root's /etc/subgid range")
-                                                        : std::string("no root range in /etc/sub") +
-                                                              (kind == 'u' ? "uid" : "gid") + ": 100000")});
-  }
+  for (const auto& m : id.idmaps)
+    out.push_back({m.kind, m.inside, m.outside, m.count, m.span,
+                   fmt::format("idmap {} {} {} {}", m.kind == 'u' ? "uid" : "gid", m.inside, m.outside, m.count)});
+  std::stable_sort(out.begin(), out.end(), [](const IdRange& a, const IdRange& b) {
+    return a.kind != b.kind ? a.kind == 'u' : a.inside < b.inside;
+  });
   return out;
+}
+
+std::vector<IdRange> autoIdmaps(const ir::Policy& policy, const IdSlot& slot, const std::string& why) {
+  return {{'u', 0, slot.uid, kIdRangeSize, policy.span, why}, {'g', 0, slot.gid, kIdRangeSize, policy.span, why}};
+}
+
+}  // namespace
+
+std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
+  bool automatic = false;
+  auto out = explicitIdmaps(policy, automatic);
+  if (!automatic) return out;
+  return idmaps(policy, options, hostIdPool(), diags);
+}
+
+std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, const IdPool& pool,
+                            Diagnostics& diags) {
+  bool automatic = false;
+  auto out = explicitIdmaps(policy, automatic);
+  if (!automatic) return out;
+  const std::string name = options.containerName.empty() ? policy.name : options.containerName;
+  IdRegistryOptions ro;
+  ro.stateDir = options.stateDir;
+  ro.pool = pool;
+  IdResult r = options.allocate ? allocateIdRange(ro, name) : previewIdRange(ro, name);
+  if (!r.ok() || !r.range) {
+    diags.error(r.ok() ? "E1203" : r.code, policy.span,
+                r.ok() ? "idmap auto: the id range registry gave no range to '" + name + "'" : r.error);
+    return {};
+  }
+  std::string why;
+  if (r.placeholder && !r.note.empty())
+    why = fmt::format("idmap auto (placeholder for container \"{}\": check-only run, the id range registry "
+                      "cannot be read)", name);
+  else if (r.placeholder)
+    why = fmt::format("idmap auto (placeholder: check-only run, no range registered for container \"{}\")", name);
+  else if (!pool.contains(*r.range))
+    why = fmt::format("idmap auto (registered for container \"{}\"; outside the current pool of {})", name,
+                      pool.description);
+  else
+    why = fmt::format("idmap auto (registered for container \"{}\")", name);
+  return autoIdmaps(policy, *r.range, why);
+}
+
+std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidText, std::string_view subgidText) {
+  bool automatic = false;
+  auto out = explicitIdmaps(policy, automatic);
+  if (!automatic) return out;
+  IdPool pool = idPool(subuidText, subgidText);
+  auto slot = startSlot(pool, policy.name);
+  if (!slot) slot = startSlot(idPool("", ""), policy.name);   // no usable range: model the default pool
+  if (!slot) return out;
+  return autoIdmaps(policy, *slot, fmt::format("idmap auto (model: the range a fresh registry gives \"{}\")",
+                                               policy.name));
 }
 
 // ---- sysctls --------------------------------------------------------------------------------------

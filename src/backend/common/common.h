@@ -6,13 +6,17 @@
 //
 // Pure functions: nothing here prints, throws on bad input or keeps state. The few host facts the
 // backends need (cap_last_cap, /etc/subuid) are read by the small read*() helpers and passed in, so every
-// computation is testable with fixed inputs.
+// computation is testable with fixed inputs. The exception is idmaps() for `idmap auto`, which reads
+// (and, when Options::allocate, writes) the id range registry in Options::stateDir.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "backend/backend.h"
+#include "backend/common/idmap_registry.h"
+#include "base/diagnostics.h"
 #include "ir/policy.h"
 
 namespace ward::backend::common {
@@ -91,14 +95,25 @@ struct IdRange {
   Span span;
   std::string why;
 };
-inline constexpr std::uint32_t kAutoIdBase = 100000;
+inline constexpr std::uint32_t kAutoIdBase = 100000;   // LXC's customary first subordinate id (unused by ward)
 inline constexpr std::uint32_t kAutoIdCount = 65536;
 // The first range of /etc/subuid (or subgid) text that belongs to root ("root" or "0"), preferring one
 // with at least 65536 ids; nullopt when there is none.
 std::optional<std::pair<std::uint32_t, std::uint32_t>> rootSubidRange(std::string_view text);
 std::string readFileOrEmpty(const std::string& path);
-// Privileged: no maps. Explicit maps: as written. `idmap auto`: root's range from subuid/subgid text
-// (start, min(count, 65536)) if present, else 100000..165535, for both uid and gid.
+// Privileged: no maps. Explicit maps: as written. `idmap auto`: the container's own 65536-id range from
+// the id range registry (idmap_registry.h) in options.stateDir, under options.containerName (default the
+// policy name), from `pool` (hostIdPool() for the first overload), for both uid and gid.
+// options.allocate false (check-only): the registry is only read; a container without a range gets the
+// placeholder previewIdRange() gives (the range a compile would take now), and the reason says so.
+// Registry errors go to diags (E1203 registry unusable, E1204 exhausted) and return no maps.
+// Reads the registry (and /etc/subuid, /etc/subgid) and, when allocating, writes it.
+std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, const IdPool& pool,
+                            Diagnostics& diags);
+// Without a registry (pure): `idmap auto` gets the range a fresh registry would give the policy's name in
+// the pool of this subuid/subgid text (startSlot()). For callers that only need a model of the maps,
+// e.g. the verifier when there is no LXC artifact to read them from; backends use the overloads above.
 std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidText,
                             std::string_view subgidText);
 bool usesUserNamespace(const ir::Policy& policy);

@@ -142,7 +142,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
   // No `lxc.idmap =` to clear inherited maps: LXC 5.0 keeps a dangling pointer to the cleared root
   // mapping and then fails to chown the container's cgroups. The container's own config must not set
   // lxc.idmap (docs/lxc-output.md).
-  auto maps = common::idmaps(p, common::readFileOrEmpty("/etc/subuid"), common::readFileOrEmpty("/etc/subgid"));
+  auto maps = common::idmaps(p, options, diags);
   if (maps.empty())
     w.note(common::provenance(p, common::orPolicy(p, p.identity.privilegedSpan),
                               "privileged: no user namespace, container root is host root"));

@@ -118,7 +118,7 @@ class Builder {
                   "network bridge \"" + p_.network.bridge->value + "\": attach it with the runtime's network "
                   "setup (the OCI runtime creates an empty network namespace)");
 
-    auto maps = common::idmaps(p_, common::readFileOrEmpty("/etc/subuid"), common::readFileOrEmpty("/etc/subgid"));
+    auto maps = common::idmaps(p_, options_, diags_);
     if (!maps.empty()) {
       json uids = json::array(), gids = json::array();
       for (const auto& m : maps) {

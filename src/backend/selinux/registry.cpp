@@ -1,44 +1,28 @@
 #include "backend/selinux/registry.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <map>
 #include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "backend/common/registry_file.h"
 #include "base/sha256.h"
 
 namespace ward::backend::selinux {
 namespace {
 
+namespace rf = common::registry_file;
+
 constexpr std::string_view kHeader =
     "# ward MCS registry v1 (NAME<TAB>cLO,cHI, sorted by name; change it with `ward release NAME`)";
-constexpr std::string_view kSumPrefix = "# sha256 ";
 constexpr std::uint32_t kMaxCategory = 1023;
 
 using Entries = std::map<std::string, McsPair>;
-
-std::string sysError(std::string_view what, const std::string& path) {
-  return fmt::format("{} {}: {}", what, path, std::strerror(errno));
-}
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f = -1) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 // ---- the file format -------------------------------------------------------------------------------
 bool parseCategory(std::string_view s, std::uint32_t& out) {
@@ -50,52 +34,28 @@ bool parseCategory(std::string_view s, std::uint32_t& out) {
 }
 
 std::optional<Entries> parse(const std::string& text, std::string& error) {
-  if (text.empty() || text.back() != '\n') {
-    error = "the file is empty or truncated (it does not end with a newline)";
-    return std::nullopt;
-  }
-  std::vector<std::string_view> lines;
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    std::size_t eol = rest.find('\n');
-    lines.push_back(rest.substr(0, eol));
-    rest.remove_prefix(eol + 1);
-  }
-  if (lines.size() < 2 || lines.front() != kHeader) {
-    error = "line 1 is not the ward MCS registry v1 header";
-    return std::nullopt;
-  }
-  std::string_view sumLine = lines.back();
-  if (!sumLine.starts_with(kSumPrefix)) {
-    error = fmt::format("line {}: the checksum line is missing (the file is truncated or was edited)", lines.size());
-    return std::nullopt;
-  }
-  const std::size_t bodySize = text.size() - sumLine.size() - 1;
-  if (sumLine.substr(kSumPrefix.size()) != sha256Hex(std::string_view(text).substr(0, bodySize))) {
-    error = fmt::format("line {}: the checksum does not match the entries (the file was changed outside ward)",
-                        lines.size());
-    return std::nullopt;
-  }
+  auto lines = rf::entryLines(text, kHeader, "the ward MCS registry v1 header", error);
+  if (!lines) return std::nullopt;
   Entries entries;
   std::unordered_set<std::uint32_t> pairs;
-  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
-    std::string_view line = lines[i];
+  for (std::size_t i = 0; i < lines->size(); ++i) {
+    std::string_view line = (*lines)[i];
     const std::size_t tab = line.find('\t');
     const std::size_t comma = line.find(',', tab == std::string_view::npos ? 0 : tab);
     McsPair p;
     if (tab == std::string_view::npos || comma == std::string_view::npos ||
         !validContainerName(line.substr(0, tab)) || !parseCategory(line.substr(tab + 1, comma - tab - 1), p.lo) ||
         !parseCategory(line.substr(comma + 1), p.hi) || p.lo >= p.hi) {
-      error = fmt::format("line {}: not NAME<TAB>cLO,cHI with LO < HI <= {}", i + 1, kMaxCategory);
+      error = fmt::format("line {}: not NAME<TAB>cLO,cHI with LO < HI <= {}", i + 2, kMaxCategory);
       return std::nullopt;
     }
     std::string name(line.substr(0, tab));
     if (!entries.empty() && entries.rbegin()->first >= name) {
-      error = fmt::format("line {}: '{}' is duplicated or out of order", i + 1, name);
+      error = fmt::format("line {}: '{}' is duplicated or out of order", i + 2, name);
       return std::nullopt;
     }
     if (!pairs.insert(p.lo * 1024 + p.hi).second) {
-      error = fmt::format("line {}: pair {} is given to two containers", i + 1, p.text());
+      error = fmt::format("line {}: pair {} is given to two containers", i + 2, p.text());
       return std::nullopt;
     }
     entries.emplace(std::move(name), p);
@@ -107,30 +67,18 @@ std::string serialize(const Entries& entries) {
   std::string out(kHeader);
   out += '\n';
   for (const auto& [name, p] : entries) out += name + "\t" + p.text() + "\n";
-  return out + std::string(kSumPrefix) + sha256Hex(out) + "\n";
+  return rf::seal(std::move(out));
 }
 
 // ---- files ---------------------------------------------------------------------------------------------
 // Reads the registry. Missing file: empty entries. Unreadable or corrupt: nullopt and `error`.
 std::optional<Entries> load(const std::string& stateDir, std::string& error) {
   const std::string path = registryPath(stateDir);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.fd < 0) {
-    if (errno == ENOENT) return Entries{};
-    error = sysError("cannot open the MCS registry", path);
-    return std::nullopt;
-  }
   std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = sysError("cannot read the MCS registry", path);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
+  switch (rf::readAll(path, "the MCS registry", text, error)) {
+    case rf::ReadStatus::Missing: return Entries{};
+    case rf::ReadStatus::Error: return std::nullopt;
+    case rf::ReadStatus::Ok: break;
   }
   std::string why;
   auto entries = parse(text, why);
@@ -141,71 +89,15 @@ std::optional<Entries> load(const std::string& stateDir, std::string& error) {
   return entries;
 }
 
-bool ensureDir(const std::string& dir, std::string& error) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return true;
-    error = fmt::format("the state directory {} is not a directory", dir);
-    return false;
-  }
-  if (errno != ENOENT) {
-    error = sysError("cannot use the state directory", dir);
-    return false;
-  }
-  const std::size_t slash = dir.find_last_of('/');
-  if (slash != std::string::npos && slash > 0 && !ensureDir(dir.substr(0, slash), error)) return false;
-  // Intermediate directories are created like mkdir -p would; the state directory itself is private.
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    error = sysError("cannot create the state directory", dir);
-    return false;
-  }
-  return true;
-}
-
 bool store(const std::string& stateDir, const Entries& entries, std::string& error) {
-  const std::string path = registryPath(stateDir);
-  std::string tmp = stateDir + "/.mcs.registry.XXXXXX";
-  Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (fd.fd < 0) {
-    error = sysError("cannot create a temporary file in", stateDir);
-    return false;
-  }
-  auto fail = [&](std::string_view what) {
-    error = sysError(what, tmp);
-    ::unlink(tmp.c_str());
-    return false;
-  };
-  if (::fchmod(fd.fd, 0600) != 0) return fail("cannot set the mode of");
-  const std::string text = serialize(entries);
-  for (std::size_t off = 0; off < text.size();) {
-    ssize_t n = ::write(fd.fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write");
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.fd) != 0) return fail("cannot flush");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
-  Fd dirFd(::open(stateDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dirFd.fd >= 0) ::fsync(dirFd.fd);
-  return true;
+  return rf::writeAtomic(stateDir, "mcs.registry", serialize(entries), error);
 }
 
 // Holds the exclusive registry lock for its lifetime.
 struct Lock {
-  Fd fd;
+  rf::Lock lock;
   bool acquire(const std::string& stateDir, std::string& error) {
-    const std::string path = lockPath(stateDir);
-    fd.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd.fd < 0) {
-      error = sysError("cannot open the MCS registry lock", path);
-      return false;
-    }
-    while (::flock(fd.fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      error = sysError("cannot lock", path);
-      return false;
-    }
-    return true;
+    return lock.acquire(lockPath(stateDir), "the MCS registry lock", error);
   }
 };
 
@@ -223,15 +115,7 @@ std::string McsPair::text() const { return fmt::format("c{},c{}", lo, hi); }
 std::string registryPath(const std::string& stateDir) { return stateDir + "/mcs.registry"; }
 std::string lockPath(const std::string& stateDir) { return stateDir + "/mcs.lock"; }
 
-bool validContainerName(std::string_view name) {
-  if (name.empty() || name.size() > 255) return false;
-  for (char c : name) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    std::string_view("_.-:@+").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
+bool validContainerName(std::string_view name) { return rf::validName(name); }
 
 McsResult allocate(const RegistryOptions& options, const std::string& name) {
   if (!validContainerName(name))
@@ -243,7 +127,7 @@ McsResult allocate(const RegistryOptions& options, const std::string& name) {
     return failure("E1202", fmt::format("the MCS category range c{}..c{} holds no pair (categories go up to c{})",
                                         first, last, kMaxCategory));
   std::string error;
-  if (!ensureDir(options.stateDir, error)) return failure("E1203", error);
+  if (!rf::ensureDir(options.stateDir, error)) return failure("E1203", error);
   Lock lock;
   if (!lock.acquire(options.stateDir, error)) return failure("E1203", error);
   auto entries = load(options.stateDir, error);

@@ -145,7 +145,7 @@ TEST(CommonIdmaps, AutoUsesRootSubidRange) {
   EXPECT_EQ(m[0].outside, 300000u);
   EXPECT_EQ(m[0].count, 65536u);
   EXPECT_EQ(m[1].kind, 'g');
-  EXPECT_EQ(m[1].outside, kAutoIdBase);   // no root line in subgid
+  EXPECT_EQ(m[1].outside, kDefaultIdPoolFirst);   // no root line in subgid: the default pool
   // a larger range is cut to 65536; a smaller one is used as is when nothing better exists
   EXPECT_EQ(rootSubidRange("root:500000:1000000"), (std::pair<std::uint32_t, std::uint32_t>{500000, 65536}));
   EXPECT_EQ(rootSubidRange("0:400000:1000\nroot:600000:70000"),

@@ -11,6 +11,8 @@ namespace {
 std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
   Options o;
   o.artifactDir = "/etc/ward";
+  o.allocate = false;                       // `idmap auto`: read the id range registry only
+  o.stateDir = "/nonexistent/ward-state";
   Diagnostics d;
   auto a = emit(p, o, d);
   if (out) *out = d;

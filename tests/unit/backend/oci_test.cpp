@@ -12,6 +12,8 @@ using nlohmann::json;
 
 std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
   Options o;
+  o.allocate = false;                       // `idmap auto`: read the id range registry only
+  o.stateDir = "/nonexistent/ward-state";
   Diagnostics d;
   auto a = emit(p, o, d);
   if (out) *out = d;
