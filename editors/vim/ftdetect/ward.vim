@@ -1,0 +1,2 @@
+" ward policy files
+autocmd BufRead,BufNewFile *.ward setfiletype ward
