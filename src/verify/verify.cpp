@@ -1,5 +1,7 @@
 #include "verify/verify.h"
 
+#include "backend/seccomp/filter.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -340,9 +342,10 @@ const std::vector<Arch>& arches() {
 }
 
 std::optional<std::int32_t> syscallNumber(const Arch& a, const std::string& name) {
-  int nr = seccomp_syscall_resolve_name_arch(a.scmp, name.c_str());
-  if (nr < 0) return std::nullopt;   // not on this arch (or a multiplexed pseudo number)
-  std::uint32_t n = static_cast<std::uint32_t>(nr);
+  // The same numbers the filter decides on (on x86 the socket and ipc calls at their direct numbers).
+  auto nr = backend::seccomp::syscallNumberOn(name, a.scmp);
+  if (!nr || *nr < 0) return std::nullopt;   // not on this arch
+  std::uint32_t n = static_cast<std::uint32_t>(*nr);
   if (a.scmp == SCMP_ARCH_X32) n |= bpf::kX32SyscallBit;
   return static_cast<std::int32_t>(n);
 }
