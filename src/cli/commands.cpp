@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/apparmor/load.h"
+#include "backend/common/idmap_registry.h"
 #include "backend/selinux/registry.h"
 #include "driver/driver.h"
 #include "hook/hook.h"
@@ -297,11 +298,24 @@ int cmdCompile(const Global& g, const CompileArgs& a) {
   return onlyIoErrors(s) ? kExitInternal : kExitInvalid;
 }
 
+// Releases both things a container can hold in the state directory: its MCS pair and its id range.
 int cmdRelease(const std::string& name, const std::string& stateDir) {
-  std::string err = backend::selinux::release(stateDir, name);
-  if (!err.empty()) {
-    std::fprintf(stderr, "ward: error: %s\n", err.c_str());
-    return kExitInternal;
+  auto mcs = backend::selinux::releasePair(stateDir, name);
+  auto ids = backend::common::releaseIdRange(stateDir, name);
+  bool failed = false;
+  if (mcs.status == backend::selinux::ReleaseStatus::Error) {
+    std::fprintf(stderr, "ward: error: %s: %s\n", mcs.code.c_str(), mcs.error.c_str());
+    failed = true;
+  }
+  if (ids.status == backend::common::IdReleaseStatus::Error) {
+    std::fprintf(stderr, "ward: error: %s: %s\n", ids.code.c_str(), ids.error.c_str());
+    failed = true;
+  }
+  if (failed) return kExitInternal;
+  if (mcs.status != backend::selinux::ReleaseStatus::Released &&
+      ids.status != backend::common::IdReleaseStatus::Released) {
+    std::fprintf(stderr, "ward: error: '%s' holds nothing in %s\n", name.c_str(), stateDir.c_str());
+    return kExitInvalid;
   }
   return kExitOk;
 }
@@ -431,7 +445,7 @@ int run(int argc, char** argv) {
   compile->add_option("--container", ca.container, "container name for MCS allocation (default: the policy name)");
 
   std::string releaseName, releaseState = "/var/lib/ward";
-  auto* release = app.add_subcommand("release", "release what a container holds in the state directory (MCS categories)");
+  auto* release = app.add_subcommand("release", "release what a container holds in the state directory (MCS categories, id range)");
   release->add_option("name", releaseName, "container name")->required();
   release->add_option("--state-dir", releaseState, "state directory")->capture_default_str();
 
@@ -495,8 +509,8 @@ int run(int argc, char** argv) {
   }
 
   if (*help) {
-    if (helpTopic.empty()) {
-      std::cout << app.help();
+    if (helpTopic.empty()) {  // app.help() would describe the selected subcommand (`help`) instead
+      std::cout << app.get_formatter()->make_help(&app, "ward", CLI::AppFormatMode::Normal);
       return kExitOk;
     }
     try {

@@ -253,8 +253,10 @@ CompileResult compile(Session& session, const std::vector<std::string>& files, c
     staged.push_back({tmp, out.path});
   }
   if (options.depfile) {
-    std::vector<std::string> targets;
-    for (const auto& o : result.outputs) targets.push_back(o.path);
+    // The depfile names one target, manifest.json (written last, naming every other output): Ninja
+    // rejects a depfile that mentions outputs its rule did not declare, so a build rule declares the
+    // manifest as its output (as the CMake package's ward_add_policy does).
+    std::vector<std::string> targets{result.outputs.back().path};
     std::string tmp = *options.depfile + ".ward-staging";
     std::string err = writeAtomically(tmp, depfileText(targets, result.dependencies));
     if (!err.empty()) return abort(err);

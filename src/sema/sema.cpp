@@ -48,6 +48,13 @@ std::vector<std::string> searchPath(const std::vector<std::string>& includeDirs,
       i = j + 1;
     }
   }
+  // The installed stdlib: beside the binary first (<prefix>/bin/ward -> <prefix>/share/ward/stdlib), so an
+  // install into any prefix works; then the prefix configured at build time.
+  if (!executableDir.empty()) {
+    std::error_code ec;
+    fs::path rel = fs::path(executableDir) / ".." / "share" / "ward" / "stdlib";
+    if (fs::is_directory(rel, ec)) add(fs::weakly_canonical(rel, ec).string());
+  }
   add(WARD_INSTALL_STDLIB);
   if (!executableDir.empty()) {
     std::error_code ec;

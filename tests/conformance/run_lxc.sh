@@ -80,7 +80,7 @@ $OPENING
 }
 EOF
 ART=$CONF_TMP/artifacts
-if ! "$WARD_EXE" compile "$POL/conformance.ward" -o "$ART" >"$CONF_TMP/compile.log" 2>&1; then
+if ! "$WARD_EXE" compile "$POL/conformance.ward" -o "$ART" --state-dir "$CONF_TMP/state" >"$CONF_TMP/compile.log" 2>&1; then
   echo "FAIL: ward compile of the conformance policies failed:" >&2
   cat "$CONF_TMP/compile.log" >&2
   exit 1

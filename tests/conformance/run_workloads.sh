@@ -43,13 +43,13 @@ WA=""   # see run_lxc.sh
 # on 8080 and redis on 6379, reached over loopback from inside.
 printf 'import "std/base";\npolicy ward_default extends base.unprivileged {\n  network { listen tcp 8080, 6379; connect tcp "127.0.0.1" 8080, 6379; }\n  %s\n}\n' "$WA" >"$POL/default.ward"
 ART=$CONF_TMP/artifacts
-if ! "$WARD_EXE" compile "$POL/default.ward" -o "$ART/default" >"$CONF_TMP/compile.log" 2>&1; then
+if ! "$WARD_EXE" compile "$POL/default.ward" -o "$ART/default" --state-dir "$CONF_TMP/state" >"$CONF_TMP/compile.log" 2>&1; then
   echo "FAIL: ward compile (default):" >&2; cat "$CONF_TMP/compile.log" >&2; exit 1
 fi
 CONFS=("$ART/default/ward_default.lxc.conf")
 for ex in "$WARD_SOURCE_DIR"/examples/*.ward; do
   d=$ART/$(basename "$ex" .ward)
-  if "$WARD_EXE" compile "$ex" -o "$d" >"$CONF_TMP/compile.log" 2>&1; then
+  if "$WARD_EXE" compile "$ex" -o "$d" --state-dir "$CONF_TMP/state" >"$CONF_TMP/compile.log" 2>&1; then
     for f in "$d"/*.lxc.conf; do [ -e "$f" ] && CONFS+=("$f"); done
   else
     fail "ward compile $ex failed"; sed 's/^/  | /' "$CONF_TMP/compile.log" >&2

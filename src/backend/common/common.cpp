@@ -165,7 +165,11 @@ std::string normalizedAccess(std::string_view access) {
 }  // namespace
 
 std::vector<ir::DeviceRule> deviceAllowList(const ir::Policy& policy) {
-  std::vector<ir::DeviceRule> out = {
+  // lower/ is the one place that decides the allow-list (its safe defaults plus the policy's devices).
+  // Only a policy that never went through lower/ (hand-built IR) gets this baseline, so that its
+  // container can still open /dev/null.
+  std::vector<ir::DeviceRule> out;
+  if (!policy.mechanism.lowered) out = {
       baseline('c', 1, 3, "container baseline /dev/null"),
       baseline('c', 1, 5, "container baseline /dev/zero"),
       baseline('c', 1, 7, "container baseline /dev/full"),

@@ -37,7 +37,8 @@ busybox_path() {
   return 1
 }
 
-# Produces artifacts to test in $1/compiled (from `ward compile examples/*.ward`) and $1/samples (hand-built
+# Produces artifacts to test in $1/compiled (from `ward compile tests/integration/policies/*.ward`: policies
+# that start on any host; examples/ bind host paths and name host devices) and $1/samples (hand-built
 # IR, written by test_backend's CommonSamples test). Prints the directories that got artifacts.
 # WARD_ARTIFACT_DIRS (space-separated) overrides both.
 produce_artifacts() {
@@ -46,10 +47,10 @@ produce_artifacts() {
     echo "$WARD_ARTIFACT_DIRS"
     return 0
   fi
-  local examples=("$WARD_SOURCE_DIR"/examples/*.ward)
+  local examples=("$WARD_SOURCE_DIR"/tests/integration/policies/*.ward)
   if [ -x "$WARD_EXE" ] && [ -e "${examples[0]}" ]; then
     mkdir -p "$out/compiled"
-    if "$WARD_EXE" compile "${examples[@]}" -o "$out/compiled" >"$out/compile.log" 2>&1; then
+    if "$WARD_EXE" compile "${examples[@]}" -o "$out/compiled" --state-dir "$out/state" >"$out/compile.log" 2>&1; then
       dirs+=("$out/compiled")
     else
       echo "ward compile failed:" >&2

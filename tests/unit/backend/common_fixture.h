@@ -35,6 +35,17 @@ inline ir::Policy basePolicy(const std::string& name) {
   p.span = lineSpan(1);
   p.syscalls.defaultAction.span = lineSpan(30);
   p.mechanism.lowered = true;
+  // lower/'s default device allow-list (src/lower): the nodes every container needs, rw, no mknod.
+  for (auto [maj, min] : std::vector<std::pair<int, int>>{{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {136, -1}}) {
+    ir::DeviceRule d;
+    d.type = 'c';
+    d.major = maj;
+    d.minor = min;
+    d.access = "rw";
+    d.span = lineSpan(1);
+    d.why = "default device";
+    p.mechanism.deviceRules.push_back(d);
+  }
   // a seccomp rule set small enough for any backend: allow everything busybox sh needs by default
   p.syscalls.defaultAction.value = {ir::Action::Kind::Allow, 0, ""};
   ir::SyscallRule deny;

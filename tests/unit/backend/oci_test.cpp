@@ -71,7 +71,7 @@ TEST(Oci, Resources) {
   EXPECT_EQ(r["blockIO"]["throttleReadBpsDevice"], (json{{{"major", 8}, {"minor", 0}, {"rate", 1000}}}));
   EXPECT_EQ(r["hugepageLimits"], (json{{{"limit", 0}, {"pageSize", "2MB"}}}));
   EXPECT_EQ(r["devices"][0], (json{{"allow", false}, {"access", "rwm"}}));
-  EXPECT_EQ(r["devices"][1], (json{{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rwm"}}));
+  EXPECT_EQ(r["devices"][1], (json{{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rw"}}));
   json pts = r["devices"][9];
   EXPECT_EQ(pts["major"], 136);
   EXPECT_FALSE(pts.contains("minor"));

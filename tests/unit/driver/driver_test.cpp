@@ -41,7 +41,14 @@ const char* kPolicy =
     "  network { listen tcp 80; }\n"
     "  syscalls { default errno ENOSYS; allow read, write, exit_group, execve; deny ptrace errno EPERM; }\n"
     "  limits { memory 64MiB; pids 32; nofile 1024; }\n"
+    "  selinux { categories auto; }\n"
     "}\n";
+
+bool hasCode(const Diagnostics& d, const std::string& code) {
+  for (const auto& x : d.items())
+    if (x.code == code) return true;
+  return false;
+}
 
 driver::CompileOptions options(const TempDir& t, const std::string& out) {
   driver::CompileOptions o;
@@ -119,14 +126,13 @@ TEST(Driver, UnknownPolicyAndTargetAreErrors) {
   o.policy = "ap";
   driver::Session s;
   EXPECT_FALSE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
-  ASSERT_FALSE(s.diags.items().empty());
-  EXPECT_EQ(s.diags.items()[0].code, "E0211");
+  EXPECT_TRUE(hasCode(s.diags, "E0211"));
   EXPECT_FALSE(fs::exists(t.path / "out"));
   auto o2 = options(t, "out");
   o2.targets = {"secomp"};
   driver::Session s2;
   EXPECT_FALSE(driver::compile(s2, {(t.path / "app.ward").string()}, o2).ok);
-  EXPECT_EQ(s2.diags.items()[0].code, "E1000");
+  EXPECT_TRUE(hasCode(s2.diags, "E1000"));
 }
 
 TEST(Driver, TargetsSelectOutputsAndDepfileNamesImports) {

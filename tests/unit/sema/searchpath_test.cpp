@@ -27,3 +27,14 @@ TEST(SemaSearchPath, SourceStdlibOnlyFromABuildTree) {
   ASSERT_EQ(notBuild.size(), 1u);
   EXPECT_EQ(notBuild[0], WARD_INSTALL_STDLIB);
 }
+
+TEST(SemaSearchPath, InstalledStdlibBesideTheBinaryComesFirst) {
+  TempDir prefix;
+  std::filesystem::create_directories(prefix.path() / "bin");
+  std::filesystem::create_directories(prefix.path() / "share" / "ward" / "stdlib");
+  auto p = sema::searchPath({"/inc"}, nullptr, (prefix.path() / "bin").string());
+  ASSERT_GE(p.size(), 3u);
+  EXPECT_EQ(p[0], "/inc");
+  EXPECT_EQ(p[1], std::filesystem::weakly_canonical(prefix.path() / "share" / "ward" / "stdlib").string());
+  EXPECT_EQ(p[2], WARD_INSTALL_STDLIB);
+}
