@@ -18,6 +18,12 @@ PACKAGES=(
   golang-github-docker-docker-dev
 )
 
+# The language server's real-client test runs a Node client (vscode-jsonrpc from npm). Debian's nodejs and
+# npm only when no node is installed: a NodeSource nodejs bundles npm and conflicts with Debian's npm.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -93,8 +93,8 @@ class Interp {
   }
   bool noMore(const Args& a, std::size_t used) {
     if (a.terms.size() > used) {
-      err("E0305", a.terms[used]->span, "unexpected " + kindName(a.terms[used]->head.kind) + " " +
-                                            q(a.terms[used]->head.text) + " at the end of this statement");
+      err("E0305", a.terms[used]->span, "this statement does not take " + kindName(a.terms[used]->head.kind) +
+                                            " " + q(a.terms[used]->head.text) + " here (is a ';' missing?)");
       return false;
     }
     return true;
