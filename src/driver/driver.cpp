@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fileio.h"
 #include "base/sha256.h"
 #include "lower/lower.h"
 #include "ward/config.h"
@@ -197,26 +198,9 @@ std::string writeAtomically(const std::string& path, const std::string& content,
   int fd = mkstemp(buf.data());
   if (fd < 0) return "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno);
   std::string tmp(buf.data());
-  auto fail = [&](const char* what) {
-    std::string msg = std::string(what) + " '" + tmp + "': " + std::strerror(errno);
-    ::close(fd);
+  if (std::string err = writeSyncClose(fd, content, mode); !err.empty()) {
     ::unlink(tmp.c_str());
-    return msg;
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fchmod(fd, mode) != 0) return fail("cannot chmod");
-  if (::fsync(fd) != 0) return fail("cannot fsync");
-  if (::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return "cannot close '" + tmp + "': " + std::strerror(errno);
+    return err + " ('" + tmp + "')";
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string msg = "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno);

@@ -1,5 +1,7 @@
 #include "hook/fsutil.h"
 
+#include "base/fileio.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -196,27 +198,9 @@ std::string writeAt(int dirfd, const std::string& name, std::string_view content
     if (fd < 0 && errno != EEXIST) return err("cannot create", tmp);
   }
   if (fd < 0) return "cannot create a temporary file for '" + name + "'";
-  auto fail = [&](const char* what) {
-    std::string m = err(what, tmp);
-    ::close(fd);
+  if (std::string e = writeSyncClose(fd, content, mode); !e.empty()) {
     ::unlinkat(dirfd, tmp.c_str(), 0);
-    return m;
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fchmod(fd, mode) != 0) return fail("cannot chmod");
-  if (::fsync(fd) != 0) return fail("cannot fsync");
-  if (::close(fd) != 0) {
-    std::string m = err("cannot close", tmp);
-    ::unlinkat(dirfd, tmp.c_str(), 0);
-    return m;
+    return e + " ('" + tmp + "')";
   }
   if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
     std::string m = err("cannot rename into place", name);

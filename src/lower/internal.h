@@ -1,4 +1,5 @@
 #pragma once
+#include "base/capabilities.h"
 // Internal pieces of lower(): each fills one part of Policy::mechanism. Not part of the public API.
 #include <string>
 #include <string_view>
@@ -8,18 +9,8 @@
 
 namespace ward::lower::detail {
 
-// Capability names, capabilities(7) order: kCapabilityNames[n] is capability number n.
-inline constexpr std::string_view kCapabilityNames[] = {
-    "chown",          "dac_override",   "dac_read_search", "fowner",        "fsetid",
-    "kill",           "setgid",         "setuid",          "setpcap",       "linux_immutable",
-    "net_bind_service", "net_broadcast", "net_admin",      "net_raw",       "ipc_lock",
-    "ipc_owner",      "sys_module",     "sys_rawio",       "sys_chroot",    "sys_ptrace",
-    "sys_pacct",      "sys_admin",      "sys_boot",        "sys_nice",      "sys_resource",
-    "sys_time",       "sys_tty_config", "mknod",           "lease",         "audit_write",
-    "audit_control",  "setfcap",        "mac_override",    "mac_admin",     "syslog",
-    "wake_alarm",     "block_suspend",  "audit_read",      "perfmon",       "bpf",
-    "checkpoint_restore"};
-inline constexpr int kCapabilityCount = static_cast<int>(std::size(kCapabilityNames));
+// Capability names and numbers: base/capabilities.h.
+inline int capabilityCount() { return static_cast<int>(ward::capabilityNames().size()); }
 int capabilityNumber(std::string_view name);   // -1 when unknown; accepts a cap_ prefix
 
 // Socket address families and types ward reasons about (Linux values; fixed so that output does not

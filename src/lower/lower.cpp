@@ -14,12 +14,7 @@
 namespace ward::lower {
 namespace detail {
 
-int capabilityNumber(std::string_view name) {
-  if (name.starts_with("cap_")) name.remove_prefix(4);
-  for (int i = 0; i < kCapabilityCount; ++i)
-    if (kCapabilityNames[i] == name) return i;
-  return -1;
-}
+int capabilityNumber(std::string_view name) { return ward::capabilityNumber(name); }
 
 namespace {
 const char* protoName(ir::Endpoint::Proto p) {
@@ -75,20 +70,20 @@ void lowerCapabilities(ir::Policy& policy) {
   std::map<int, ir::Capability> kept;   // by number: sorted and unique
   auto put = [&](ir::Capability c) {
     int n = c.number >= 0 ? c.number : capabilityNumber(c.name);
-    if (n < 0 || n >= kCapabilityCount) return;   // sema rejects unknown names
+    if (n < 0 || n >= capabilityCount()) return;   // sema rejects unknown names
     c.number = n;
-    c.name = std::string(kCapabilityNames[n]);
+    c.name = ward::capabilityName(n);
     kept.emplace(n, std::move(c));                 // the first provenance (written before derived) wins
   };
   const auto& caps = policy.capabilities;
   if (caps.keepAll) {
-    for (int n = 0; n < kCapabilityCount; ++n)
-      put({std::string(kCapabilityNames[n]), n, caps.keepAllSpan, ""});
+    for (int n = 0; n < capabilityCount(); ++n)
+      put({ward::capabilityName(n), n, caps.keepAllSpan, ""});
   }
   for (const auto& c : caps.keep) put(c);
 
   auto derive = [&](int n, const Span& span, std::string why) {
-    put({std::string(kCapabilityNames[n]), n, span, std::move(why)});
+    put({ward::capabilityName(n), n, span, std::move(why)});
   };
   // Binding a port below ip_unprivileged_port_start needs net_bind_service (listen only: connect binds an
   // ephemeral port).

@@ -1,5 +1,7 @@
 #include "lxcconf/lxcconf.h"
 
+#include "base/capabilities.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -384,24 +386,13 @@ Config parseText(const std::string& name, std::string_view text, const ParseOpti
 
 // ---- interpretation -----------------------------------------------------------------------------------
 
-const std::vector<std::string_view>& capabilityNames() {
-  static const std::vector<std::string_view> names = {
-      "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
-      "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-      "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
-      "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
-      "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
-      "checkpoint_restore"};
-  return names;
-}
+const std::vector<std::string_view>& capabilityNames() { return ward::capabilityNames(); }
 
 int capabilityNumber(std::string_view name) {
   std::string n;
   for (char c : name) n.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
   if (startsWith(n, "cap_")) n.erase(0, 4);
-  const auto& names = capabilityNames();
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == n) return static_cast<int>(i);
+  if (int known = ward::capabilityNumber(n); known >= 0) return known;
   if (!n.empty() && n.size() < 4 && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::stoi(n);
   return -1;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "ir/policy.h"
+
 namespace ward::backend::seccomp {
 
 struct CtxDeleter {
@@ -16,6 +18,10 @@ using CtxPtr = std::unique_ptr<void, CtxDeleter>;
 
 // Runs seccomp_export_bpf (pfc = false) or seccomp_export_pfc (pfc = true) into a memfd and returns the
 // bytes; nullopt with *error on failure.
+// libseccomp's name of a comparison ("SCMP_CMP_MASKED_EQ"), as LXC's seccomp v2 files and the OCI JSON
+// form write it.
+const char* compareOpName(ir::ArgCondition::Op op);
+
 std::optional<std::string> exportFilter(scmp_filter_ctx ctx, bool pfc, std::string* error);
 
 }  // namespace ward::backend::seccomp

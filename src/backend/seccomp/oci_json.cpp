@@ -1,4 +1,5 @@
 #include "backend/seccomp/oci_json.h"
+#include "backend/seccomp/libseccomp_util.h"
 
 #include <map>
 #include <tuple>
@@ -23,18 +24,6 @@ const char* ociAction(const ir::Action& a) {
   return "SCMP_ACT_KILL_PROCESS";
 }
 
-const char* ociOp(ir::ArgCondition::Op op) {
-  switch (op) {
-    case ir::ArgCondition::Op::Eq: return "SCMP_CMP_EQ";
-    case ir::ArgCondition::Op::Ne: return "SCMP_CMP_NE";
-    case ir::ArgCondition::Op::Lt: return "SCMP_CMP_LT";
-    case ir::ArgCondition::Op::Le: return "SCMP_CMP_LE";
-    case ir::ArgCondition::Op::Gt: return "SCMP_CMP_GT";
-    case ir::ArgCondition::Op::Ge: return "SCMP_CMP_GE";
-    case ir::ArgCondition::Op::MaskedEq: return "SCMP_CMP_MASKED_EQ";
-  }
-  return "SCMP_CMP_EQ";
-}
 
 const char* ociArch(const std::string& a) {
   if (a == "x86_64") return "SCMP_ARCH_X86_64";
@@ -75,7 +64,7 @@ nlohmann::json ociSeccomp(const ir::Policy& policy) {
       const auto& r = *rp;
       json args = json::array();
       for (const auto& c : r.conditions) {
-        json arg = {{"index", c.index}, {"op", ociOp(c.op)}};
+        json arg = {{"index", c.index}, {"op", compareOpName(c.op)}};
         if (c.op == ir::ArgCondition::Op::MaskedEq) {   // runc: (arg & value) == valueTwo
           arg["value"] = c.mask;
           arg["valueTwo"] = c.value;

@@ -1,4 +1,5 @@
 #include "backend/seccomp/seccomp.h"
+#include "backend/seccomp/libseccomp_util.h"
 
 #include <seccomp.h>
 
@@ -30,18 +31,6 @@ std::string lxcAction(const ir::Action& a) {
   return "kill";
 }
 
-const char* lxcOp(ir::ArgCondition::Op op) {
-  switch (op) {
-    case ir::ArgCondition::Op::Eq: return "SCMP_CMP_EQ";
-    case ir::ArgCondition::Op::Ne: return "SCMP_CMP_NE";
-    case ir::ArgCondition::Op::Lt: return "SCMP_CMP_LT";
-    case ir::ArgCondition::Op::Le: return "SCMP_CMP_LE";
-    case ir::ArgCondition::Op::Gt: return "SCMP_CMP_GT";
-    case ir::ArgCondition::Op::Ge: return "SCMP_CMP_GE";
-    case ir::ArgCondition::Op::MaskedEq: return "SCMP_CMP_MASKED_EQ";
-  }
-  return "SCMP_CMP_EQ";
-}
 
 std::string lxcSection(const std::string& arch) {
   if (arch == "x86" || arch == "i386") return "[x86]";   // LXC knows [x86], not [i386]
@@ -92,9 +81,9 @@ std::string lxcSeccomp(const ir::Policy& policy, const std::vector<PlannedRule>&
         // [index,value,op] and, for masked equality, [index,value,SCMP_CMP_MASKED_EQ,mask]:
         // LXC builds SCMP_CMP(index, op, mask, value), i.e. (arg & mask) == value.
         if (c.op == ir::ArgCondition::Op::MaskedEq)
-          line += fmt::format(" [{},{},{},{}]", c.index, c.value, lxcOp(c.op), c.mask);
+          line += fmt::format(" [{},{},{},{}]", c.index, c.value, compareOpName(c.op), c.mask);
         else
-          line += fmt::format(" [{},{},{}]", c.index, c.value, lxcOp(c.op));
+          line += fmt::format(" [{},{},{}]", c.index, c.value, compareOpName(c.op));
       }
       out += line + "\n";
     }

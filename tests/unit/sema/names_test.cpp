@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/capabilities.h"
 #include "sema/names.h"
 
 using namespace ward::names;
@@ -88,4 +89,11 @@ TEST(SemaNames, DevicesAndLimits) {
   EXPECT_NE(findLimit("inotify.watches"), nullptr);
   EXPECT_EQ(findLimit("memroy"), nullptr);
   for (const auto& r : runtimeSyscalls()) EXPECT_NE(findSyscall(r.name), nullptr) << r.name;
+}
+
+TEST(SemaNames, CapabilityDocsAgreeWithTheOneCapabilityTable) {
+  // sema's table adds a description per capability; names and numbers come from base/capabilities.h.
+  const auto& docs = ward::names::capabilities();
+  ASSERT_EQ(docs.size(), ward::capabilityNames().size());
+  for (const auto& c : docs) EXPECT_EQ(ward::capabilityNumber(c.name), c.number) << c.name;
 }
