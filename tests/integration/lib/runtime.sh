@@ -61,7 +61,7 @@ produce_artifacts() {
   local writer=${WARD_SAMPLE_WRITER:-$WARD_BINARY_DIR/tests/test_backend}
   if [ -x "$writer" ]; then
     mkdir -p "$out/samples"
-    if WARD_SAMPLE_DIR="$out/samples" "$writer" --gtest_filter='CommonSamples.*' >"$out/samples.log" 2>&1; then
+    if WARD_SAMPLE_DIR="$out/samples" "$writer" --gtest_filter='CommonSamples.*' --gtest_also_run_disabled_tests >"$out/samples.log" 2>&1; then
       dirs+=("$out/samples")
     else
       echo "sample writer failed:" >&2

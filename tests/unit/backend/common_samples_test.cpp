@@ -13,7 +13,8 @@
 namespace ward::backend {
 namespace {
 
-TEST(CommonSamples, WriteForIntegrationTests) {
+// Not a test of its own (DISABLED_): tests/integration/lib/runtime.sh runs it to write the sample artifacts.
+TEST(CommonSamples, DISABLED_WriteForIntegrationTests) {
   const char* dir = std::getenv("WARD_SAMPLE_DIR");
   if (!dir || !*dir) GTEST_SKIP() << "WARD_SAMPLE_DIR not set";
   Options o;
