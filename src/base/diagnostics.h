@@ -42,6 +42,19 @@ class Diagnostics {
   // Stable order for output: by file, then position, then code (the order of discovery is kept for ties).
   void sort();
   bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  // Rewrites the file ids of every span (primary, notes, fix-its) of the diagnostics from index `from` on.
+  template <class Map>
+  void remapFiles(std::size_t from, Map&& map) {
+    for (std::size_t i = from; i < items_.size(); ++i) {
+      auto& d = items_[i];
+      if (d.span.valid()) d.span.file = map(d.span.file);
+      for (auto& n : d.notes)
+        if (n.span.valid()) n.span.file = map(n.span.file);
+      for (auto& f : d.fixes)
+        if (f.span.valid()) f.span.file = map(f.span.file);
+    }
+  }
   // Once this many errors are recorded, further errors are counted but dropped (a 10 MB line of garbage
   // must not produce a million diagnostics). The one "too many errors" note is added at most once.
   static constexpr std::size_t kMaxErrors = 100;

@@ -29,6 +29,12 @@ std::optional<FileId> SourceManager::findByPath(std::string_view path) const {
   return std::nullopt;
 }
 
+std::optional<FileId> SourceManager::findByDisplayName(std::string_view name) const {
+  for (std::size_t i = 0; i < files_.size(); ++i)
+    if (files_[i].displayName == name) return static_cast<FileId>(i);
+  return std::nullopt;
+}
+
 std::pair<std::uint32_t, std::uint32_t> SourceManager::lineCol(FileId id, std::uint32_t offset) const {
   const auto& f = files_.at(id);
   offset = std::min<std::uint32_t>(offset, static_cast<std::uint32_t>(f.text.size()));

@@ -38,6 +38,7 @@ class SourceManager {
   const SourceFile& file(FileId id) const { return files_.at(id); }
   std::size_t size() const { return files_.size(); }
   std::optional<FileId> findByPath(std::string_view path) const;
+  std::optional<FileId> findByDisplayName(std::string_view name) const;
   // 1-based line and column for a byte offset (clamped to the file).
   std::pair<std::uint32_t, std::uint32_t> lineCol(FileId id, std::uint32_t offset) const;
   Span span(FileId id, std::uint32_t begin, std::uint32_t end) const;

@@ -126,7 +126,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
   std::vector<verify::Finding> findings;
   verify::Catalog catalog = loadCatalogOrReport(g, s);
   verify::Level gate = cmdFailOn.value_or(verify::Level::Critical);
-  driver::CompileResult built;
+  std::optional<bool> failed;   // set by the policy path: each policy against its own gate
 
   if (!a.lxcConfig.empty() || !a.oci.empty()) {
     verify::Audited audited = !a.lxcConfig.empty() ? verify::auditLxcConfig(s.sources, a.lxcConfig)
@@ -139,30 +139,16 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
         for (const auto& n : audited.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     }
   } else {
-    driver::CompileOptions o;
-    o.load = loadOptions(g);
-    o.outDir = ".";
-    o.backend.allocate = false;       // checking never takes MCS categories
-    o.backend.artifactDir = "/etc/ward";
-    o.allowNoPolicy = true;
-    built = driver::build(s, a.files, o);
-    if (built.ok) {
-      std::vector<verify::Compiled> all;
-      for (const auto& cp : built.policies) {
-        auto f = verify::verify(cp.policy, cp.artifacts, catalog);
-        if (!cmdFailOn) gate = std::min(gate, verify::effectiveFailOn(cp.policy, std::nullopt));
-        for (const auto& acc : verify::unknownAccepts(cp.policy, catalog)) {
-          auto& d = s.diags.warning("W0005", acc.span, "`accept " + acc.id + "` names no catalog entry; it silences nothing");
-          std::string near = verify::suggestion(catalog, acc.id);
-          if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
-        }
-        findings.insert(findings.end(), f.begin(), f.end());
-        all.push_back({&cp.policy, &cp.artifacts});
-      }
-      if (all.size() > 1) {
-        auto across = verify::verifyAcross(all, catalog);
-        findings.insert(findings.end(), across.begin(), across.end());
-      }
+    std::vector<ir::Policy> policies;
+    for (const auto& f : a.files) {
+      driver::Loaded l = driver::load(s, f, loadOptions(g));
+      for (auto& p : l.policies) policies.push_back(std::move(p));
+    }
+    if (!s.diags.hasErrors()) {
+      driver::Verified v = driver::verifyPolicies(s, std::move(policies), catalog, cmdFailOn);
+      findings = std::move(v.findings);
+      gate = v.gate;
+      failed = v.failed;
     }
   }
   if (cmdFailOn) gate = *cmdFailOn;
@@ -190,7 +176,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
     std::string text = verify::renderText(s.sources, findings, catalog, ro, useColor(g));
     std::fputs(text.c_str(), stderr);
   }
-  return verify::failsGate(findings, gate) ? kExitFindings : kExitOk;
+  return failed.value_or(verify::failsGate(findings, gate)) ? kExitFindings : kExitOk;
 }
 
 int cmdExplain(const Global& g, const std::string& id, bool list) {

@@ -17,6 +17,7 @@
 #include "base/fileio.h"
 #include "base/sha256.h"
 #include "lower/lower.h"
+#include "verify/report.h"
 #include "ward/config.h"
 
 namespace ward::driver {
@@ -164,14 +165,18 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
   nlohmann::json inputs = nlohmann::json::object();
   nlohmann::json outputs = nlohmann::json::array();
   for (auto& p : policies) {
+    const std::size_t firstDiag = session.diags.size();
     lower::lower(p, session.diags);
+    toSessionSpans(session, p, firstDiag);
     if (session.diags.hasErrors()) return result;
     for (const auto& src : p.sources) inputs[src.displayName] = src.sha256;
     backend::Options po = bopts;
     if (po.containerName.empty()) po.containerName = p.name;
     CompiledPolicy compiled;
     for (const auto& t : ordered) {
+      const std::size_t before = session.diags.size();
       auto artifacts = backend::emit(t, p, po, session.diags);
+      toSessionSpans(session, p, before);
       if (session.diags.hasErrors()) return result;
       for (auto& a : artifacts) {
         outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", t}, {"sha256", sha256Hex(a.content)}});
@@ -187,6 +192,75 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
   result.outputs.push_back({(fs::path(options.outDir) / "manifest.json").string(), manifest.dump(2) + "\n"});
   result.ok = true;
   return result;
+}
+
+void toSessionSpans(Session& session, const ir::Policy& policy, std::size_t from) {
+  std::vector<FileId> map;
+  for (const auto& src : policy.sources)
+    map.push_back(session.sources.findByDisplayName(src.displayName).value_or(kNoFile));
+  session.diags.remapFiles(from, [&](FileId local) { return local < map.size() ? map[local] : kNoFile; });
+}
+
+void toSessionSpans(const Session& session, std::vector<verify::Finding>& findings) {
+  auto fix = [&](Span& span, const std::string& file) {
+    if (!span.valid()) return;
+    span.file = file.empty() ? kNoFile : session.sources.findByDisplayName(file).value_or(kNoFile);
+  };
+  for (auto& f : findings) {
+    fix(f.span, f.file);
+    for (auto& l : f.layers) fix(l.span, l.file);
+  }
+}
+
+Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,
+                        std::optional<verify::Level> failOn) {
+  Verified out;
+  backend::Options bo;
+  bo.allocate = false;  // checking never takes MCS categories or id ranges
+  bo.artifactDir = "/etc/ward";
+  for (auto& p : policies) {
+    CompiledPolicy cp;
+    std::size_t before = session.diags.size();
+    lower::lower(p, session.diags);
+    toSessionSpans(session, p, before);
+    if (session.diags.hasErrors()) return out;
+    bo.containerName = p.name;
+    for (const auto& t : backend::targetNames()) {
+      before = session.diags.size();
+      auto a = backend::emit(t, p, bo, session.diags);
+      toSessionSpans(session, p, before);
+      if (session.diags.hasErrors()) return out;
+      for (auto& x : a) cp.artifacts.push_back(std::move(x));
+    }
+    cp.policy = std::move(p);
+    out.policies.push_back(std::move(cp));
+  }
+  std::vector<verify::Compiled> all;
+  verify::Level strictest = verify::Level::Critical;
+  for (const auto& cp : out.policies) {
+    auto f = verify::verify(cp.policy, cp.artifacts, catalog);
+    const verify::Level own = verify::effectiveFailOn(cp.policy, failOn);
+    strictest = std::min(strictest, own);
+    out.failed = out.failed || verify::failsGate(f, own);   // each policy against its own fail_on
+    for (const auto& acc : verify::unknownAccepts(cp.policy, catalog)) {
+      const std::size_t before = session.diags.size();
+      auto& d = session.diags.warning("W0005", acc.span, "`accept " + acc.id + "` names no catalog entry; it silences nothing");
+      std::string near = verify::suggestion(catalog, acc.id);
+      if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
+      toSessionSpans(session, cp.policy, before);
+    }
+    out.findings.insert(out.findings.end(), f.begin(), f.end());
+    all.push_back({&cp.policy, &cp.artifacts});
+  }
+  if (all.size() > 1) {
+    auto across = verify::verifyAcross(all, catalog);
+    out.failed = out.failed || verify::failsGate(across, strictest);
+    out.findings.insert(out.findings.end(), across.begin(), across.end());
+  }
+  toSessionSpans(session, out.findings);
+  out.gate = failOn.value_or(strictest);
+  out.ok = true;
+  return out;
 }
 
 std::string writeAtomically(const std::string& path, const std::string& content, unsigned mode) {

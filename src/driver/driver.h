@@ -10,6 +10,8 @@
 #include "base/source.h"
 #include "ir/policy.h"
 #include "sema/sema.h"
+#include "verify/catalog.h"
+#include "verify/verify.h"
 
 namespace ward::driver {
 
@@ -70,6 +72,27 @@ CompileResult compile(Session& session, const std::vector<std::string>& files, c
 
 // Builds every artifact in memory without writing (used by compile, the hook and tests).
 CompileResult build(Session& session, const std::vector<std::string>& files, const CompileOptions& options);
+
+// Policies keep spans whose file indexes Policy::sources; diagnostics and findings rendered from a Session
+// need the session's file ids. Maps diagnostics appended since `from` (by lower/ and the backends for
+// `policy`) onto session ids, by display name.
+void toSessionSpans(Session& session, const ir::Policy& policy, std::size_t from);
+// The same for verifier findings (their display names say which file).
+void toSessionSpans(const Session& session, std::vector<verify::Finding>& findings);
+
+struct Verified {
+  std::vector<CompiledPolicy> policies;     // lowered, with in-memory artifacts
+  std::vector<verify::Finding> findings;    // per policy and across policies; spans in session file ids
+  verify::Level gate = verify::Level::Critical;   // for rendering: the command line's, else the strictest
+  bool failed = false;                      // a finding reaches its own policy's gate (exit 1)
+  bool ok = false;                          // false: diagnostics hold errors
+};
+
+// `ward check`, the language server and audits share this: lower, emit every target in memory (never
+// allocating MCS categories or id ranges), run the verifier on each policy and across them, and warn
+// about `accept` statements that name no catalog entry (W0005).
+Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,
+                        std::optional<verify::Level> failOn);
 
 // Writes `content` to `path` atomically: a temporary file in the same directory, fsync, rename.
 // Returns an error message, or "" on success.

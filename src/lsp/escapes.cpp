@@ -54,58 +54,23 @@ std::vector<const EscapeEntry*> VerifierCatalog::all() const {
   return out;
 }
 
-void verifyPolicies(std::vector<ir::Policy> policies, const VerifierCatalog& catalog, Diagnostics& diags) {
-  // What `ward check` does after parsing and checking (driver::build, then the verifier), on the policies
-  // the checker already resolved: lowering and backend errors are reported, and stop the verifier.
-  {
-    std::set<std::string> seen;
-    for (const auto& p : policies)
-      if (!seen.insert(p.name).second) {
-        diags.error("E0106", p.span, "two policies named '" + p.name + "' in one compile");
-        return;
-      }
-  }
-  backend::Options bo;
-  bo.allocate = false;  // checking never takes MCS categories
-  bo.artifactDir = "/etc/ward";
-  std::vector<std::vector<backend::Artifact>> artifacts(policies.size());
-  for (std::size_t i = 0; i < policies.size(); ++i) {
-    lower::lower(policies[i], diags);
-    if (diags.hasErrors()) return;
-    for (const auto& target : backend::targetNames()) {
-      auto a = backend::emit(target, policies[i], bo, diags);
-      if (diags.hasErrors()) return;
-      artifacts[i].insert(artifacts[i].end(), std::make_move_iterator(a.begin()), std::make_move_iterator(a.end()));
-    }
-  }
+void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, const VerifierCatalog& catalog,
+                    Diagnostics& diags) {
+  // What `ward check` does after parsing and checking (driver::verifyPolicies), on the policies the checker
+  // already resolved. Lowering and backend errors and W0005 come back in `diags` with the findings.
   std::string error;
   const verify::Catalog& cat = catalog.catalog(&error);
   if (!error.empty()) {
     diags.error("E2004", {}, "escape catalog: " + error);
     return;
   }
-  std::vector<verify::Finding> findings;
-  std::vector<verify::Compiled> all;
-  verify::Level gate = verify::Level::Critical;
-  for (std::size_t i = 0; i < policies.size(); ++i) {
-    const ir::Policy& p = policies[i];
-    auto f = verify::verify(p, artifacts[i], cat);
-    gate = std::min(gate, verify::effectiveFailOn(p, std::nullopt));
-    for (const auto& acc : verify::unknownAccepts(p, cat)) {
-      auto& d = diags.warning("W0005", acc.span, "`accept " + acc.id + "` names no catalog entry; it silences nothing");
-      std::string near = verify::suggestion(cat, acc.id);
-      if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
-    }
-    findings.insert(findings.end(), f.begin(), f.end());
-    all.push_back({&p, &artifacts[i]});
-  }
-  if (all.size() > 1) {
-    auto across = verify::verifyAcross(all, cat);
-    findings.insert(findings.end(), across.begin(), across.end());
-  }
+  const std::size_t before = session.diags.size();
+  driver::Verified v = driver::verifyPolicies(session, std::move(policies), cat, std::nullopt);
+  for (std::size_t i = before; i < session.diags.items().size(); ++i) diags.add(session.diags.items()[i]);
+  if (!v.ok) return;
   verify::ReportOptions ro;
-  ro.failOn = gate;
-  diags.append(verify::toDiagnostics(findings, cat, ro));
+  ro.failOn = v.gate;
+  diags.append(verify::toDiagnostics(v.findings, cat, ro));
 }
 
 }  // namespace ward::lsp

@@ -1,4 +1,5 @@
 #pragma once
+#include "driver/driver.h"
 // The verifier in the editor. Its escape catalog (stdlib/catalog/*.json and a site's catalog/ directories
 // on the module search path) serves hover on `ESC-KCORE` (the text of `ward explain ESC-KCORE`) and
 // completion after `accept`; and verifyPolicies() turns checked policies into the verifier's findings, as
@@ -36,6 +37,7 @@ class VerifierCatalog : public EscapeCatalog {
 // (no registry allocation, nothing written) and runs the verifier (also across the policies, and W0005 for
 // `accept`s naming no entry), with the same gate and the same diagnostics as `ward check`. Lowering and
 // backend errors are reported instead of findings. Appends to `diags` (spans in the policies' sources).
-void verifyPolicies(std::vector<ir::Policy> policies, const VerifierCatalog& catalog, Diagnostics& diags);
+void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, const VerifierCatalog& catalog,
+                    Diagnostics& diags);
 
 }  // namespace ward::lsp

@@ -243,7 +243,7 @@ std::vector<VerifyJob> Workspace::takeVerifyJobs() {
 }
 
 void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings) {
-  verifyPolicies(std::move(job.checked->policies), catalog, findings);
+  verifyPolicies(job.checked->session, std::move(job.checked->policies), catalog, findings);
   findings.sort();
 }
 
