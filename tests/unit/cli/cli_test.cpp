@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "run_ward.h"
 
@@ -94,4 +95,20 @@ TEST(Cli, DumpIrHasSpans) {
   ASSERT_EQ(j["policies"].size(), 1u);
   EXPECT_EQ(j["policies"][0]["name"], "p");
   EXPECT_NE(r.out.find("\"line\": 2"), std::string::npos);
+}
+
+TEST(Cli, FindingsOfSeveralFilesPointIntoTheRightFile) {
+  // Each policy keeps spans relative to its own sources; a multi-file check must map them to the right
+  // file. Two policies on the default shared bridge each get a NET-L2-SPOOF warning at their declaration.
+  auto a = writeTemp("first.ward", "import \"std/base\";\npolicy first extends base.unprivileged {\n  limits { pids 50; }\n}\n");
+  auto b = writeTemp("second.ward", "import \"std/base\";\n\npolicy second extends base.unprivileged {\n"
+                                    "  limits { pids 60; }\n}\n");
+  auto r = runWard({"--diagnostics-format=json", "check", a.string(), b.string()});
+  auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> where;
+  for (const auto& d : j)
+    if (d["code"] == "NET-L2-SPOOF" && d["span"].is_object())
+      where.insert(fs::path(d["span"]["file"].get<std::string>()).filename().string() + ":" +
+                   std::to_string(d["span"]["line"].get<int>()));
+  EXPECT_EQ(where, (std::set<std::string>{"first.ward:2", "second.ward:3"})) << r.out.substr(0, 2000);
 }
