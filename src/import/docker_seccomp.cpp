@@ -85,15 +85,7 @@ std::optional<ir::Action> dockerAction(const std::string& act, std::optional<uns
 }
 
 std::optional<ir::ArgCondition::Op> dockerOp(const std::string& op) {
-  using Op = ir::ArgCondition::Op;
-  if (op == "SCMP_CMP_EQ") return Op::Eq;
-  if (op == "SCMP_CMP_NE") return Op::Ne;
-  if (op == "SCMP_CMP_LT") return Op::Lt;
-  if (op == "SCMP_CMP_LE") return Op::Le;
-  if (op == "SCMP_CMP_GT") return Op::Gt;
-  if (op == "SCMP_CMP_GE") return Op::Ge;
-  if (op == "SCMP_CMP_MASKED_EQ") return Op::MaskedEq;
-  return std::nullopt;
+  return backend::seccomp::parseCompareOpName(op);
 }
 
 scmp_compare scmpOp(const std::string& op) {

@@ -1,5 +1,7 @@
 #include "verify/audit.h"
 
+#include "backend/seccomp/libseccomp_util.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -607,15 +609,7 @@ ir::Action ociAction(const std::string& a, std::optional<unsigned> errnoRet) {
 }
 
 std::optional<ir::ArgCondition::Op> ociOp(const std::string& op) {
-  using Op = ir::ArgCondition::Op;
-  if (op == "SCMP_CMP_EQ") return Op::Eq;
-  if (op == "SCMP_CMP_NE") return Op::Ne;
-  if (op == "SCMP_CMP_LT") return Op::Lt;
-  if (op == "SCMP_CMP_LE") return Op::Le;
-  if (op == "SCMP_CMP_GT") return Op::Gt;
-  if (op == "SCMP_CMP_GE") return Op::Ge;
-  if (op == "SCMP_CMP_MASKED_EQ") return Op::MaskedEq;
-  return std::nullopt;
+  return backend::seccomp::parseCompareOpName(op);
 }
 
 // ---- LXC ---------------------------------------------------------------------------------------------------

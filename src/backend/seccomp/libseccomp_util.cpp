@@ -55,4 +55,11 @@ const char* compareOpName(ir::ArgCondition::Op op) {
   return "SCMP_CMP_EQ";
 }
 
+std::optional<ir::ArgCondition::Op> parseCompareOpName(std::string_view name) {
+  using Op = ir::ArgCondition::Op;
+  for (Op op : {Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq})
+    if (name == compareOpName(op)) return op;
+  return std::nullopt;
+}
+
 }  // namespace ward::backend::seccomp

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ir/policy.h"
 
@@ -21,6 +22,8 @@ using CtxPtr = std::unique_ptr<void, CtxDeleter>;
 // libseccomp's name of a comparison ("SCMP_CMP_MASKED_EQ"), as LXC's seccomp v2 files and the OCI JSON
 // form write it.
 const char* compareOpName(ir::ArgCondition::Op op);
+// The inverse, for importing LXC and OCI/Docker profiles; nullopt for an unknown name.
+std::optional<ir::ArgCondition::Op> parseCompareOpName(std::string_view name);
 
 std::optional<std::string> exportFilter(scmp_filter_ctx ctx, bool pfc, std::string* error);
 
