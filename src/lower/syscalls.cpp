@@ -258,7 +258,8 @@ bool deriveSocket(const ir::Policy& policy, std::vector<SyscallRule>& rules, Dia
       fmt::format("network: address families {} and above are unknown (EAFNOSUPPORT)", kAfMax));
 
   // Narrow the cells of each refined family to what the policy's own rules leave.
-  for (const auto& [fam, refs] : refined) {
+  for (const auto& [famKey, refs] : refined) {
+    const auto fam = famKey;   // a lambda may not capture a structured binding before C++20 in clang 14
     auto ofFamily = [&](const SyscallRule& r) {
       return !r.conditions.empty() && r.conditions[0].index == 0 && r.conditions[0].op == ArgCondition::Op::Eq &&
              r.conditions[0].value == fam;
