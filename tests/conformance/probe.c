@@ -7,7 +7,8 @@
  * EPERM/EACCES/EROFS/ENOSYS mean blocked and EINVAL/EBADF/EFAULT mean the call reached the kernel.
  *
  * Usage: ward-probe [--unconfined] [--list | ID...]   (no IDs: every probe; --unconfined for the
- *        calibration run on the host, where ENOSYS means the kernel lacks the call: n/a)
+ *        calibration run on the host, where ENOSYS or EAFNOSUPPORT means the kernel lacks the feature: n/a;
+ *        inside a container the calibration decides what applies, so there they mean blocked)
  * Built static (tests/conformance/CMakeLists.txt) so it runs in any container rootfs. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -63,10 +64,18 @@ static struct result syscallResult(long rc, int e, const char *what) {
   return R(OPEN, "%s reached the kernel: %s", what, strerror(e));
 }
 
+/* A path masked the way runtimes mask files (a bind of /dev/null over it) opens, but reaches nothing. */
+static int maskedByNull(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+}
+
 static struct result openProbe(const char *path, int flags) {
   int fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
   if (fd >= 0) {
+    int masked = maskedByNull(fd) && strncmp(path, "/dev/", 5) != 0;
     close(fd); /* never a write */
+    if (masked) return R(BLOCKED, "%s is masked (/dev/null bound over it)", path);
     return R(OPEN, "%s opened %s", path, (flags & O_ACCMODE) == O_RDONLY ? "read-only" : "for writing");
   }
   if (errno == ENOENT || errno == ENODEV || errno == ENXIO) return R(NA, "%s: %s", path, strerror(errno));
@@ -395,23 +404,39 @@ static struct result pMknodDev(void) {
   snprintf(what, sizeof what, "the root's block node (b %u:%u)", major(st.st_dev), minor(st.st_dev));
   return nodeProbe(S_IFBLK, st.st_dev, what);
 }
+/* Opening devices.allow for writing is not enough: the kernel checks CAP_SYS_ADMIN at write time
+ * (devcgroup_update_access), before it parses the rule. So the probe writes a rule that cannot parse:
+ * EPERM = blocked, EINVAL = the write reached the parser (open). The rule never takes effect. */
 static struct result pDevicesAllow(void) {
+  static const char invalid[] = "x\n"; /* no such device type */
   char p[512], path[600];
+  int fd;
+  ssize_t n;
   if (cgroupPath("devices", p, sizeof p) != 0) return R(NA, "no cgroup v1 devices controller");
   snprintf(path, sizeof path, "/sys/fs/cgroup/devices%s/devices.allow", strcmp(p, "/") ? p : "");
-  return openProbe(path, O_WRONLY);
+  fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return openProbe(path, O_WRONLY);
+  n = write(fd, invalid, sizeof invalid - 1);
+  {
+    int e = errno;
+    close(fd);
+    if (n >= 0) return R(OPEN, "%s accepted an invalid rule", path);
+    if (e == EINVAL) return R(OPEN, "%s: an invalid rule reached the parser (EINVAL)", path);
+    if (blockedErrno(e)) return R(BLOCKED, "%s opens, but writing a rule fails: %s", path, strerror(e));
+    return R(OPEN, "%s: write %s (reached)", path, strerror(e));
+  }
 }
 static struct result pNetRaw(void) {
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd >= 0) { close(fd); return R(OPEN, "socket(AF_PACKET, SOCK_RAW) succeeded"); }
-  if (errno == EAFNOSUPPORT) return R(NA, "AF_PACKET: %s", strerror(errno));
+  if (errno == EAFNOSUPPORT) return R(gUnconfined ? NA : BLOCKED, "AF_PACKET: %s", strerror(errno));
   return syscallResult(-1, errno, "socket(AF_PACKET)");
 }
 static struct result pNetAdmin(void) {
   int mark = 0, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   long rc;
   int e;
-  if (fd < 0) return R(NA, "no UDP socket: %s", strerror(errno));
+  if (fd < 0) return R(gUnconfined ? NA : BLOCKED, "no UDP socket to set SO_MARK on: %s", strerror(errno));
   rc = setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark);
   e = errno;
   close(fd);
@@ -456,15 +481,29 @@ static struct result pSuspendSeccomp(void) {
   int st;
   long rc;
   int e;
-  pid_t child = fork();
+  int pipefd[2];
+  char traced = 0;
+  pid_t child;
+  if (pipe(pipefd) != 0) return R(NA, "pipe: %s", strerror(errno));
+  child = fork();
   if (child == 0) {
-    ptrace(PTRACE_TRACEME, 0, 0, 0);
-    raise(SIGSTOP);
+    /* Tell the parent whether PTRACE_TRACEME worked; stop only when traced (an untraced SIGSTOP would
+     * leave the child stopped and the parent waiting for an exit that never comes). */
+    char ok = ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 ? 1 : 0;
+    if (write(pipefd[1], &ok, 1) != 1) _exit(1);
+    if (ok) raise(SIGSTOP);
     _exit(0);
   }
-  if (child < 0) return R(NA, "fork: %s", strerror(errno));
-  waitpid(child, &st, 0);
-  if (!WIFSTOPPED(st)) return R(BLOCKED, "PTRACE_TRACEME failed");
+  close(pipefd[1]);
+  if (child < 0) { close(pipefd[0]); return R(NA, "fork: %s", strerror(errno)); }
+  if (read(pipefd[0], &traced, 1) != 1) traced = 0;
+  close(pipefd[0]);
+  if (!traced) {
+    waitpid(child, &st, 0);
+    return R(BLOCKED, "PTRACE_TRACEME failed");
+  }
+  waitpid(child, &st, WUNTRACED);
+  if (!WIFSTOPPED(st)) return R(BLOCKED, "the traced child did not stop");
   rc = ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)0x200000 /* PTRACE_O_SUSPEND_SECCOMP */);
   e = errno;
   kill(child, SIGKILL);
@@ -490,7 +529,7 @@ static struct result pAfAlgVsock(void) {
   for (i = 0; i < 2; i++) {
     int fd = socket(fams[i], types[i] | SOCK_CLOEXEC, 0);
     if (fd >= 0) { close(fd); rs[i] = R(OPEN, "socket(%d) succeeded", fams[i]); }
-    else if (errno == EAFNOSUPPORT) rs[i] = R(NA, "socket(%d): %s", fams[i], strerror(errno));
+    else if (errno == EAFNOSUPPORT) rs[i] = R(gUnconfined ? NA : BLOCKED, "socket(%d): %s", fams[i], strerror(errno));
     else rs[i] = syscallResult(-1, errno, fams[i] == 38 ? "socket(AF_ALG)" : "socket(AF_VSOCK)");
   }
   return any(rs, 2);
@@ -634,7 +673,25 @@ static struct result limitProbe(const char *v1c, const char *v1f, const char *v2
 }
 static struct result pPids(void) { return limitProbe("pids", "pids.max", "pids.max", "pids.max"); }
 static struct result pMem(void) { return limitProbe("memory", "memory.limit_in_bytes", "memory.max", "memory limit"); }
-static struct result pCpu(void) { return limitProbe("cpu", "cpu.cfs_quota_us", "cpu.max", "cpu quota"); }
+/* RES-CPU: a quota, or a weight below the default one (cpu.shares 1024 on v1, cpu.weight 100 on v2), so
+ * that under contention the host's own services (at the default weight) keep the larger share. */
+static struct result pCpu(void) {
+  char val[128], where[1100];
+  struct result quota = limitProbe("cpu", "cpu.cfs_quota_us", "cpu.max", "cpu quota");
+  unsigned long long w;
+  if (quota.status == BLOCKED) return quota;
+  if (cgroupFile("cpu", "cpu.shares", val, sizeof val, where, sizeof where) == 0) {
+    w = strtoull(val, NULL, 10);
+    return w < 1024 ? R(BLOCKED, "%s = %llu (below the default 1024)", where, w)
+                    : R(OPEN, "no cpu quota and %s = %llu (not below the default 1024)", where, w);
+  }
+  if (cgroupFile(NULL, "cpu.weight", val, sizeof val, where, sizeof where) == 0) {
+    w = strtoull(val, NULL, 10);
+    return w < 100 ? R(BLOCKED, "%s = %llu (below the default 100)", where, w)
+                   : R(OPEN, "no cpu quota and %s = %llu (not below the default 100)", where, w);
+  }
+  return quota;
+}
 static struct result pDisk(void) { return scanMounts(unboundedTmpfs, R(BLOCKED, "every writable tmpfs has a size")); }
 static struct result pHostnetSock(void) {
   static char buf[1 << 16];
