@@ -813,7 +813,9 @@ void auditLxc(Ctx& c, const std::string& path) {
             if (auto pp = parseBytes(f[1]); pp && *pp) period = *pp;
           p.limits.cpuQuotaMicros = ir::Located<std::uint64_t>{*q * 100000 / period, c.at(e.where)};
         }
-    } else if (k == "lxc.cgroup.cpu.shares" || k == "lxc.cgroup2.cpu.weight") {
+    } else if (k == "lxc.cgroup.cpu.shares") {   // the kernel's scale: shares 1024 = weight 100
+      if (auto v = parseBytes(e.value)) p.limits.cpuWeight = ir::Located<std::uint64_t>{common::cpuSharesToWeight(*v), c.at(e.where)};
+    } else if (k == "lxc.cgroup2.cpu.weight") {
       if (auto v = parseBytes(e.value)) p.limits.cpuWeight = ir::Located<std::uint64_t>{*v, c.at(e.where)};
     }
   }
@@ -1059,7 +1061,8 @@ void auditOci(Ctx& c, FileId id) {
                                                            span("/linux/resources/cpu/quota")};
     }
     if (cpu.contains("shares") && cpu["shares"].is_number_integer())
-      p.limits.cpuWeight = ir::Located<std::uint64_t>{cpu["shares"].get<std::uint64_t>(), span("/linux/resources/cpu/shares")};
+      p.limits.cpuWeight = ir::Located<std::uint64_t>{common::cpuSharesToWeight(cpu["shares"].get<std::uint64_t>()),
+                                                      span("/linux/resources/cpu/shares")};
   }
 
   // network: a new network namespace from runc has only loopback

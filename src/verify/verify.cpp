@@ -14,6 +14,7 @@
 
 #include "backend/common/common.h"
 #include "backend/seccomp/bpf_interp.h"
+#include "base/paths.h"
 #include "verify/apparmor_rules.h"
 
 namespace ward::verify {
@@ -33,12 +34,7 @@ std::vector<std::string> words(std::string_view s) {
 
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-// `path` is `dir` or below it.
-bool under(std::string_view path, std::string_view dir) {
-  while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
-  if (dir == "/") return true;
-  return path == dir || (startsWith(path, dir) && path.size() > dir.size() && path[dir.size()] == '/');
-}
+bool under(std::string_view path, std::string_view dir) { return pathUnder(path, dir); }
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
 
@@ -688,8 +684,13 @@ LayerVerdict evalCgroup(const Model& m, const Guard& g) {
   }
   if (g.check == "cpu-limit") {
     if (L.cpuQuotaMicros) return verdict(m, Layer::Cgroup, true, fmt::format("cpu quota {}us per 100ms", L.cpuQuotaMicros->value), L.cpuQuotaMicros->span);
-    if (L.cpuWeight) return verdict(m, Layer::Cgroup, true, fmt::format("cpu weight {}", L.cpuWeight->value), L.cpuWeight->span);
-    return verdict(m, Layer::Cgroup, false, "no cpu quota or weight", m.p.span);
+    // A weight guards only below the default (100, = cpu.shares 1024): at the default or above, a busy
+    // container gets at least the share of each of the host's own services.
+    if (L.cpuWeight)
+      return verdict(m, Layer::Cgroup, L.cpuWeight->value < 100,
+                     fmt::format("cpu weight {}{}", L.cpuWeight->value, L.cpuWeight->value < 100 ? " (below the default 100)" : " (not below the default 100) and no cpu quota"),
+                     L.cpuWeight->span);
+    return verdict(m, Layer::Cgroup, false, "no cpu quota, no cpu weight below the default", m.p.span);
   }
   if (g.check == "inotify-limit") {
     if (L.inotifyInstances) return verdict(m, Layer::Cgroup, true, fmt::format("inotify.instances {}", L.inotifyInstances->value), L.inotifyInstances->span);

@@ -1,6 +1,7 @@
 #include "backend/common/common.h"
 
 #include "base/capabilities.h"
+#include "base/paths.h"
 
 #include <fmt/format.h>
 
@@ -78,9 +79,12 @@ CapabilitySets capabilitySets(const ir::Policy& policy, int lastCap) {
 // ---- cgroups --------------------------------------------------------------------------------------
 std::uint64_t cpuWeightToShares(std::uint64_t weight) {
   weight = std::clamp<std::uint64_t>(weight, 1, 10000);
-  // runc: weight = 1 + ((shares - 2) * 9999) / 262142; this is its inverse, rounded up so that runc's
-  // conversion of the result gives the weight back.
-  return 2 + ((weight - 1) * 262142 + 9998) / 9999;
+  return std::clamp<std::uint64_t>((weight * 1024 + 50) / 100, 2, 262144);
+}
+
+std::uint64_t cpuSharesToWeight(std::uint64_t shares) {
+  shares = std::min<std::uint64_t>(shares, 262144);
+  return std::clamp<std::uint64_t>((shares * 100 + 512) / 1024, 1, 10000);
 }
 
 std::uint64_t ioWeightToBlkioWeight(std::uint64_t weight) {
@@ -424,9 +428,7 @@ std::vector<Setting> sysctls(const ir::Policy& policy) {
 // ---- paths and mounts -----------------------------------------------------------------------------
 namespace {
 
-bool under(std::string_view path, std::string_view dir) {
-  return path == dir || (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
-}
+bool under(std::string_view path, std::string_view dir) { return pathUnder(path, dir); }
 
 std::vector<std::string> unite(const std::vector<std::string>& defaults, const std::vector<std::string>& extra,
                                const ir::Policy& policy, bool readonly) {

@@ -57,9 +57,13 @@ struct CapabilitySets {
 CapabilitySets capabilitySets(const ir::Policy& policy, int lastCap);
 
 // ---- cgroups --------------------------------------------------------------------------------------
-// cgroup v2 weight (1..10000) <-> v1 cpu.shares (2..262144), the conversion runc and crun use, so that a
-// policy run by runc on either hierarchy ends up with the same value.
+// cgroup v2 weight (1..10000) -> v1 cpu.shares (2..262144), the kernel's own scale (cpu.weight 100, the
+// default, is cpu.shares 1024: kernel/sched/core.c cpu_weight_write_u64), so a weight keeps its meaning
+// relative to the host's default-weight cgroups. (runc 1.1's shares -> weight conversion for v2 hosts
+// maps 1024 to 39; that errs low, the safe side. docs/architecture.md, "CPU weight".)
 std::uint64_t cpuWeightToShares(std::uint64_t weight);
+// The inverse, for configurations ward reads: shares 1024 -> weight 100 (clamped to 1..10000).
+std::uint64_t cpuSharesToWeight(std::uint64_t shares);
 // io.weight (1..10000) -> blkio.weight (10..1000), the inverse of runc's blkio -> io conversion.
 std::uint64_t ioWeightToBlkioWeight(std::uint64_t weight);
 // "8:0" -> {8, 0}; nullopt when malformed.

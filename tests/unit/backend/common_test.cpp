@@ -64,7 +64,7 @@ TEST(CommonCgroups, V1AndV2) {
   EXPECT_EQ(find(cg.v1, "memory.soft_limit_in_bytes")->value, "209715200");
   EXPECT_EQ(find(cg.v1, "cpu.cfs_quota_us")->value, "50000");
   EXPECT_EQ(find(cg.v1, "cpu.cfs_period_us")->value, "100000");
-  EXPECT_EQ(find(cg.v1, "cpu.shares")->value, "2598");
+  EXPECT_EQ(find(cg.v1, "cpu.shares")->value, "1024");   // weight 100, the kernel's scale
   EXPECT_EQ(find(cg.v1, "pids.max")->value, "64");
   EXPECT_EQ(find(cg.v1, "cpuset.cpus")->value, "0-1");
   EXPECT_EQ(find(cg.v1, "blkio.throttle.read_bps_device")->value, "8:0 10485760");
@@ -110,12 +110,17 @@ TEST(CommonCgroups, DevicesDenyAllThenAllowList) {
 }
 
 TEST(CommonCgroups, Conversions) {
-  EXPECT_EQ(cpuWeightToShares(1), 2u);
-  EXPECT_EQ(cpuWeightToShares(10000), 262144u);
-  for (std::uint64_t w : {1u, 50u, 100u, 1000u, 9999u, 10000u}) {
-    std::uint64_t shares = cpuWeightToShares(w);
-    EXPECT_EQ(1 + ((shares - 2) * 9999) / 262142, w) << w;   // runc's conversion gives it back
-  }
+  EXPECT_EQ(cpuWeightToShares(1), 10u);
+  EXPECT_EQ(cpuWeightToShares(50), 512u);
+  EXPECT_EQ(cpuWeightToShares(100), 1024u);         // the defaults of both hierarchies
+  EXPECT_EQ(cpuWeightToShares(10000), 102400u);
+  EXPECT_EQ(cpuWeightToShares(0), 10u);             // clamped to the weight range first
+  EXPECT_EQ(cpuWeightToShares(20000), 102400u);
+  EXPECT_EQ(cpuSharesToWeight(1024), 100u);
+  EXPECT_EQ(cpuSharesToWeight(512), 50u);
+  EXPECT_EQ(cpuSharesToWeight(2), 1u);
+  for (std::uint64_t w : {1u, 7u, 50u, 99u, 100u, 101u, 1000u, 10000u})
+    EXPECT_EQ(cpuSharesToWeight(cpuWeightToShares(w)), w) << w;
   EXPECT_EQ(ioWeightToBlkioWeight(1), 10u);
   EXPECT_EQ(ioWeightToBlkioWeight(10000), 1000u);
   EXPECT_EQ(parseDevice("8:16"), (std::pair<std::int64_t, std::int64_t>{8, 16}));

@@ -66,7 +66,7 @@ TEST(Oci, Resources) {
   EXPECT_FALSE(r["memory"].contains("reservation"));
   EXPECT_EQ(r["cpu"]["quota"], 50000);
   EXPECT_EQ(r["cpu"]["period"], 100000);
-  EXPECT_EQ(r["cpu"]["shares"], 2598);
+  EXPECT_EQ(r["cpu"]["shares"], 1024);   // weight 100
   EXPECT_EQ(r["pids"]["limit"], 64);
   EXPECT_EQ(r["blockIO"]["throttleReadBpsDevice"], (json{{{"major", 8}, {"minor", 0}, {"rate", 1000}}}));
   EXPECT_EQ(r["hugepageLimits"], (json{{{"limit", 0}, {"pageSize", "2MB"}}}));

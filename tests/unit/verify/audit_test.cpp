@@ -267,6 +267,19 @@ TEST(AuditLxc, KeysBecomeLayersWithSpans) {
   EXPECT_NE(text.find("lxc.mount.auto = proc:rw"), std::string::npos);
 }
 
+// cpu.shares is read on the kernel's scale (1024 = weight 100): only shares below 1024 guard RES-CPU.
+TEST(AuditLxc, CpuSharesOnTheKernelScale) {
+  for (auto [shares, open] : {std::pair<int, bool>{1024, true}, {2048, true}, {512, false}}) {
+    TempDir t;
+    std::string cfg = t.write("c/config", "lxc.cgroup.cpu.shares = " + std::to_string(shares) + "\n");
+    SourceManager sm;
+    auto a = auditLxcConfig(sm, cfg);
+    ASSERT_TRUE(a.ok());
+    auto fs = verifyAudited(a, catalog());
+    EXPECT_EQ(find(fs, "RES-CPU").status == Status::Open, open) << shares;
+  }
+}
+
 TEST(AuditLxc, NoSeccompMeansEverythingAllowed) {
   TempDir t;
   std::string cfg = t.write("n/config", "lxc.net.0.type = empty\n");

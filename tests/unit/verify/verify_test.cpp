@@ -151,6 +151,23 @@ TEST(Verify, BaseLikePolicyLeavesNoHighEntryOpen) {
   EXPECT_FALSE(failsGate(fs, Level::High));
 }
 
+// RES-CPU: a quota blocks; a weight only below the default 100 (at 100 the container has each host
+// service's share, and more with several busy services of its own).
+TEST(Verify, CpuWeightBlocksOnlyBelowTheDefault) {
+  auto status = [](std::optional<std::uint64_t> weight, std::optional<std::uint64_t> quota) {
+    ir::Policy p = basePolicy();
+    if (weight) p.limits.cpuWeight = ir::Located<std::uint64_t>{*weight, at(30)};
+    if (quota) p.limits.cpuQuotaMicros = ir::Located<std::uint64_t>{*quota, at(31)};
+    auto c = compile(p);
+    return find(verify(c.policy, c.artifacts, catalog()), "RES-CPU").status;
+  };
+  EXPECT_EQ(status(std::nullopt, std::nullopt), Status::Open);
+  EXPECT_EQ(status(100, std::nullopt), Status::Open);
+  EXPECT_EQ(status(200, std::nullopt), Status::Open);
+  EXPECT_NE(status(50, std::nullopt), Status::Open);
+  EXPECT_NE(status(200, 150000), Status::Open);
+}
+
 TEST(Verify, ProcRwOnAPrivilegedPolicyOpensSysrqAtTheProcStatement) {
   ir::Policy p = basePolicy();
   p.identity.privileged = true;
