@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/diagnostics.h"
+#include "ward/config.h"
 #include "ir/policy.h"
 
 namespace ward::backend {
@@ -23,6 +24,10 @@ struct Options {
   // paths in P.lxc.conf point here). The driver sets it to the absolute output directory unless
   // `ward compile --install-dir DIR` says otherwise.
   std::string artifactDir = "/etc/ward";
+  // LXC's rootfs mount point: P.lxc.conf sets lxc.rootfs.mount to it and names read-only paths of the
+  // container's own /proc through it (an lxc.mount.entry source is a path in the container's mount
+  // namespace before pivot_root). Defaults to LXC's compiled-in place (CMake: WARD_LXC_ROOTFS_MOUNT).
+  std::string lxcRootfsMount = WARD_LXC_ROOTFS_MOUNT;
 };
 
 // The targets, in the order the driver runs them: seccomp, apparmor, selinux, lxc, oci.

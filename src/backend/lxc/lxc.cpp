@@ -6,6 +6,7 @@
 
 #include "backend/common/common.h"
 #include "backend/common/selinux_label.h"
+#include "base/paths.h"
 
 namespace ward::backend::lxc {
 
@@ -258,12 +259,28 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
                             : fmt::format("/dev/null {} none bind,ro,optional 0 0", fstabEscape(relative(path)));
     w.key("lxc.mount.entry", entry, ps, "masked path " + path);
   }
-  // proc:mixed already keeps /proc/sys and /proc/sysrq-trigger read-only; LXC cannot bind a path of
-  // the container's own /proc, so the other read-only paths are listed for the reader only.
+  // Read-only paths: a read-only bind of the path onto itself. An lxc.mount.entry source is resolved in
+  // the container's mount namespace before pivot_root, where the rootfs (and the /proc mounted above)
+  // sits at lxc.rootfs.mount, so ward sets that and names the sources through it. `optional`: a path
+  // the kernel does not have (e.g. /proc/bus without PCI or input) has nothing to protect. proc:mixed
+  // already keeps /proc/sys and /proc/sysrq-trigger read-only; a read-only proc or sys needs nothing.
   std::vector<std::string> ro;
-  for (const auto& path : common::readonlyPaths(p))
-    if (path != "/proc/sys" && path != "/proc/sysrq-trigger") ro.push_back(path);
-  if (!ro.empty()) w.note("read-only in the OCI form, not expressible here: " + joined(ro, " "));
+  for (const auto& path : common::readonlyPaths(p)) {
+    if (fs.proc.value == ir::FsMode::Mixed && (path == "/proc/sys" || path == "/proc/sysrq-trigger")) continue;
+    if (fs.proc.value == ir::FsMode::Ro && pathUnder(path, "/proc")) continue;
+    if (fs.sys.value == ir::FsMode::Ro && pathUnder(path, "/sys")) continue;
+    ro.push_back(path);
+  }
+  if (!ro.empty()) {
+    std::string mountPoint = options.lxcRootfsMount;
+    while (mountPoint.size() > 1 && mountPoint.back() == '/') mountPoint.pop_back();
+    w.key("lxc.rootfs.mount", mountPoint, ps, "where LXC mounts the rootfs: the read-only binds below go through it");
+    for (const auto& path : ro)
+      w.key("lxc.mount.entry",
+            fmt::format("{} {} none bind,ro,nosuid,nodev,noexec,optional 0 0", fstabEscape(mountPoint + path),
+                        fstabEscape(relative(path))),
+            ps, "read-only path " + path);
+  }
 
   if (lim.ptyMax) {
     w.section("terminals");

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -150,6 +151,32 @@ TEST(Lxc, BindMountEscapingAndProcRo) {
   EXPECT_TRUE(has(t, "lxc.mount.entry = /srv/my\\040www var/www none bind,ro,nosuid,nodev,create=dir,optional 0 0"));
   EXPECT_TRUE(has(t, "lxc.mount.entry = proc proc proc ro,nosuid,nodev,noexec,create=dir 0 0"));
   EXPECT_EQ(t.find("proc:"), std::string::npos);
+}
+
+// Read-only paths of the container's /proc: a read-only bind onto itself, the source named through
+// lxc.rootfs.mount (where it sits before pivot_root). proc:mixed already covers /proc/sys and sysrq-trigger;
+// a read-only proc needs none of them.
+TEST(Lxc, ReadOnlyProcPathsThroughTheRootfsMount) {
+  auto p = ward::testing::webPolicy();
+  Options o;
+  o.allocate = false;
+  o.stateDir = "/nonexistent/ward-state";
+  o.lxcRootfsMount = "/var/lib/lxcroot/";
+  Diagnostics d;
+  auto a = emit(p, o, d);
+  ASSERT_EQ(a.size(), 1u);
+  const std::string& t = a[0].content;
+  EXPECT_TRUE(has(t, "lxc.rootfs.mount = /var/lib/lxcroot"));
+  for (const char* path : {"bus", "fs", "irq"})
+    EXPECT_TRUE(has(t, fmt::format("lxc.mount.entry = /var/lib/lxcroot/proc/{0} proc/{0} none "
+                                   "bind,ro,nosuid,nodev,noexec,optional 0 0", path))) << path;
+  EXPECT_EQ(t.find("proc/sysrq-trigger none bind"), std::string::npos);
+  EXPECT_EQ(t.find("/proc/sys proc/sys"), std::string::npos);
+  // The binds come after proc is mounted (lxc.mount.auto is applied before lxc.mount.entry) and after
+  // the policy's own mounts.
+  EXPECT_LT(t.find("lxc.mount.auto = proc:mixed"), t.find("lxc.rootfs.mount"));
+  p.files.proc.value = ir::FsMode::Ro;
+  EXPECT_EQ(emitText(p).find("lxc.rootfs.mount"), std::string::npos);
 }
 
 TEST(Lxc, NetworkNoneAndBridge) {
