@@ -116,10 +116,16 @@ class Parser {
     return true;
   }
 
+  // LXC 5.0.2 (src/lxc/confile.c, set_config_includefiles and do_includedir):
+  //   an empty value only clears the list of includes; a value ending in '/' or naming a directory
+  //   (stat) is read as a directory, whose opendir() failing with ENOENT is ignored and with any other
+  //   errno (ENOTDIR, EACCES) is an error; a directory contributes its entries named *.conf (at least six
+  //   characters), each read as a file; anything else is read as a file (lxc_config_read), and a file
+  //   that cannot be opened is an error.
   void include(const std::string& value, const Location& at) {
     std::string path = value;
     if (path.empty()) {
-      config_.addProblem({Problem::Severity::Error, at, "lxc.include without a path"});
+      config_.addProblem({Problem::Severity::Warning, at, "lxc.include without a path (LXC ignores it)"});
       return;
     }
     if (path.front() != '/') {
@@ -128,24 +134,44 @@ class Parser {
                               "' (resolved against this file's directory; LXC uses its working directory)"});
       path = joinPath(parentDir(at.file), path);
     }
-    if (fs_.isDirectory(path)) {
-      if (!admit(path, at)) return;
-      std::string error;
-      auto names = fs_.listDirectory(path, error);
-      if (!names) {
-        config_.addProblem({Problem::Severity::Error, at, "cannot read included directory '" + path + "': " + error});
-        return;
-      }
-      std::sort(names->begin(), names->end());
-      stack_.push_back(key(path));
-      for (const auto& n : *names) {
-        if (n.size() < 6 || !n.ends_with(".conf")) continue;
-        file(joinPath(path, n), at);
-      }
-      stack_.pop_back();
+    if (path.back() == '/' || fs_.isDirectory(path)) {
+      directory(path, at);
       return;
     }
     file(path, at);
+  }
+
+  void directory(const std::string& given, const Location& at) {
+    // Trailing slashes are dropped for the file system calls (so that noFollow still sees the last
+    // component), but decide that the path is a directory, as in LXC.
+    std::string path = given;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    std::string error;
+    auto names = fs_.listDirectory(path, error);
+    if (!names) {
+      if (fs_.isMissing(path)) {
+        config_.addProblem({Problem::Severity::Warning, at,
+                            "lxc.include of the missing directory '" + given + "' ignored (as LXC does)"});
+        return;
+      }
+      config_.addProblem({Problem::Severity::Error, at, "cannot read included directory '" + given + "': " + error});
+      return;
+    }
+    if (!admit(path, at)) return;
+    std::sort(names->begin(), names->end());
+    stack_.push_back(key(path));
+    for (const auto& n : *names) {
+      if (n.size() < 6 || !n.ends_with(".conf")) continue;
+      std::string entry = joinPath(path, n);
+      if (fs_.isDirectory(entry)) {
+        // LXC opens it, fails to copy it ("Is a directory"), logs an error and goes on as if it were empty.
+        config_.addProblem({Problem::Severity::Warning, at,
+                            "'" + entry + "' in an included directory is a directory (LXC reads nothing from it)"});
+        continue;
+      }
+      file(entry, at);
+    }
+    stack_.pop_back();
   }
 
   void lines(const std::string& name, std::string_view t) {
@@ -242,6 +268,12 @@ std::optional<std::string> FileSystem::readFile(const std::string& path, std::st
   }
   ::close(fd);
   return out;
+}
+
+bool FileSystem::isMissing(const std::string& path) const {
+  struct stat st{};
+  int r = noFollow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
+  return r != 0 && errno == ENOENT;
 }
 
 bool FileSystem::isDirectory(const std::string& path) const {

@@ -6,10 +6,14 @@
 //     with "lxc." is ignored by LXC (a "martian" line) and reported here as a warning; an lxc. line without
 //     '=' is an error (LXC refuses the config). Values are trimmed; one pair of matching quotes around the
 //     whole value is removed, as LXC does.
-//   - `lxc.include = PATH` reads PATH at that point; a directory includes its *.conf files (sorted by name;
-//     LXC reads them in readdir order). Relative paths are resolved against the including file's
-//     directory (LXC uses its working directory: write absolute paths). A missing include is an error
-//     (LXC refuses the config), and so is an include cycle (LXC would recurse until it fails).
+//   - `lxc.include = PATH` reads PATH at that point, as LXC 5.0.2 does (confile.c set_config_includefiles,
+//     do_includedir): a PATH ending in '/' or naming a directory includes the directory's entries whose
+//     names end in ".conf" and are at least six characters long (sorted by name here; LXC reads them in
+//     readdir order; an entry that is itself a directory reads as empty); a missing directory is ignored
+//     (a warning here), any other failure to open it is an error. Any other PATH is read as a file, and a
+//     missing file is an error (LXC refuses the config). An empty value does nothing (a warning). Relative
+//     paths are resolved against the including file's directory (LXC uses its working directory: write
+//     absolute paths). An include cycle is an error (LXC would recurse until it fails).
 //   - Single-valued keys: the last one wins. List keys accumulate (lxc.cap.drop, lxc.cap.keep,
 //     lxc.mount.entry, lxc.mount.auto, lxc.idmap, lxc.cgroup.*, lxc.cgroup2.*, lxc.hook.*, lxc.environment,
 //     lxc.apparmor.raw, lxc.namespace.keep, lxc.group, lxc.net.N.ipv4/ipv6.address). An empty value clears
@@ -57,6 +61,9 @@ class FileSystem {
   virtual std::optional<std::string> readFile(const std::string& path, std::string& error) const;
   // True when `path` is a directory (false when it does not exist or is something else).
   virtual bool isDirectory(const std::string& path) const;
+  // True when `path` does not exist (ENOENT: the path or one of its parents is absent; with noFollow a
+  // dangling symbolic link exists). False for ENOTDIR, EACCES and the like.
+  virtual bool isMissing(const std::string& path) const;
   // The names (not paths) of the entries of a directory, or nullopt with `error` set.
   virtual std::optional<std::vector<std::string>> listDirectory(const std::string& path, std::string& error) const;
 

@@ -2,17 +2,74 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 namespace ward::verify::aa {
 
 namespace {
 
+bool isSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  while (b < e && isSpace(s[b])) ++b;
+  while (e > b && isSpace(s[e - 1])) --e;
   return std::string(s.substr(b, e - b));
+}
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Cuts a comment: a '#' at the start or after white space, outside a quoted string ("/x#y" is a path).
+std::string stripComment(std::string_view s) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '"') quoted = !quoted;
+    else if (s[i] == '#' && !quoted && (i == 0 || isSpace(s[i - 1]))) return std::string(s.substr(0, i));
+  }
+  return std::string(s);
+}
+
+// Words separated by white space; a quoted string and a parenthesised group ("options=(rw, bind)",
+// "(receive)") stay one word.
+std::vector<std::string> tokens(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  bool quoted = false;
+  for (char c : s) {
+    if (quoted) {
+      cur += c;
+      if (c == '"') quoted = false;
+      continue;
+    }
+    if (c == '"') quoted = true;
+    else if (c == '(') ++depth;
+    else if (c == ')' && depth > 0) --depth;
+    if (isSpace(c) && depth == 0) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  // "->/target" and "/source->" written without spaces
+  std::vector<std::string> split;
+  for (auto& t : out) {
+    auto arrow = t.find("->");
+    if (t.size() > 2 && arrow != std::string::npos && t.front() != '"') {
+      if (arrow > 0) split.push_back(t.substr(0, arrow));
+      split.emplace_back("->");
+      if (arrow + 2 < t.size()) split.push_back(t.substr(arrow + 2));
+    } else {
+      split.push_back(std::move(t));
+    }
+  }
+  return split;
+}
+
+std::string unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  return s;
 }
 
 std::string expandVariables(std::string_view p) {
@@ -29,6 +86,36 @@ std::string expandVariables(std::string_view p) {
   for (char c : out)
     if (!(c == '/' && !collapsed.empty() && collapsed.back() == '/')) collapsed += c;
   return collapsed;
+}
+
+// A * or ** that is a whole path component (after a '/', before a '/' or the end) must match at least
+// one character that is not '/': apparmor_parser compiles "/x/*" to /x/[^/][^/]* and "/x/**" to
+// /x/[^/].* (but "/x/{,/**}" and "/x/**.conf" as written). Marked before the braces are expanded, since
+// the rule looks at the pattern as written.
+constexpr char kStarComponent = '\x01';
+constexpr char kDoubleStarComponent = '\x02';
+
+std::string markComponentStars(const std::string& p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) {
+      out += p[i];
+      out += p[++i];
+      continue;
+    }
+    if (p[i] != '*') {
+      out += p[i];
+      continue;
+    }
+    std::size_t run = 1;
+    while (i + run < p.size() && p[i + run] == '*') ++run;
+    bool afterSlash = i > 0 && p[i - 1] == '/';
+    bool beforeSlashOrEnd = i + run == p.size() || p[i + run] == '/';
+    if (afterSlash && beforeSlashOrEnd) out += run == 1 ? kStarComponent : kDoubleStarComponent;
+    else out.append(run == 1 ? 1 : 2, '*');
+    i += run - 1;
+  }
+  return out;
 }
 
 // {a,b{c,d}} -> alternatives. Bounded: past `limit` alternatives the rest are dropped (the caller treats a
@@ -71,14 +158,20 @@ void expandBraces(const std::string& p, std::vector<std::string>& out, std::size
   }
 }
 
-// *, **, ?, [..] (no braces left).
+// *, **, ?, [..] and the component stars (no braces left).
 bool matchSimple(std::string_view pat, std::string_view s) {
   if (pat.empty()) return s.empty();
   char c = pat[0];
-  if (c == '*') {
-    bool dbl = pat.size() > 1 && pat[1] == '*';
-    std::string_view rest = pat.substr(dbl ? 2 : 1);
-    for (std::size_t i = 0; i <= s.size(); ++i) {
+  if (c == '*' || c == kStarComponent || c == kDoubleStarComponent) {
+    bool component = c != '*';
+    bool dbl = c == kDoubleStarComponent || (c == '*' && pat.size() > 1 && pat[1] == '*');
+    std::string_view rest = pat.substr(c == '*' && dbl ? 2 : 1);
+    std::size_t first = 0;
+    if (component) {
+      if (s.empty() || s[0] == '/') return false;
+      first = 1;
+    }
+    for (std::size_t i = first; i <= s.size(); ++i) {
       if (matchSimple(rest, s.substr(i))) return true;
       if (i < s.size() && s[i] == '/' && !dbl) return false;
     }
@@ -121,12 +214,111 @@ bool isPermString(std::string_view s) {
   return !s.empty() && s.find_first_not_of("rwaxlkmiupcUPCbBn") == std::string_view::npos;
 }
 
+bool isPathWord(std::string_view w) { return !w.empty() && (w[0] == '/' || w[0] == '@' || w[0] == '"'); }
+
+// "(a, b)", "a,b", "a" -> {a, b}
+std::vector<std::string> listValue(std::string_view v) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : v) {
+    if (c == '(' || c == ')' || c == ',' || isSpace(c)) {
+      if (!cur.empty()) out.push_back(unquote(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(unquote(cur));
+  return out;
+}
+
+// Mount flags that make a rule a bind, move, remount or propagation-change rule (apparmor_parser's
+// mnt_opts_table entries in MS_CMDS); every other option leaves room for a generic new mount.
+bool isCommandOption(std::string_view o) {
+  static const std::vector<std::string_view> cmds{
+      "bind", "B", "rbind", "R", "move", "M", "remount",
+      "unbindable", "make-unbindable", "runbindable", "make-runbindable", "private", "make-private",
+      "rprivate", "make-rprivate", "slave", "make-slave", "rslave", "make-rslave", "shared", "make-shared",
+      "rshared", "make-rshared"};
+  return std::find(cmds.begin(), cmds.end(), o) != cmds.end();
+}
+
+void parseMount(const std::vector<std::string>& w, std::size_t from, Rule& r) {
+  r.kind = Rule::Kind::Mount;
+  auto isCond = [](std::string_view n) { return n == "options" || n == "option" || n == "fstype" || n == "vfstype"; };
+  for (std::size_t j = from; j < w.size(); ++j) {
+    const std::string& t = w[j];
+    if (t == "->") {
+      if (j + 1 < w.size()) r.mountTarget = expandVariables(unquote(w[++j]));
+      continue;
+    }
+    auto eq = t.find('=');
+    std::string name = eq == std::string::npos ? t : t.substr(0, eq);
+    if (isCond(name)) {
+      std::string value;
+      bool have = false;
+      if (eq != std::string::npos) {
+        value = t.substr(eq + 1);
+        have = true;
+        if (value.empty() && j + 1 < w.size()) value = w[++j];
+      } else if (j + 1 < w.size() && (w[j + 1] == "=" || w[j + 1] == "in")) {
+        ++j;
+        if (j + 1 < w.size()) value = w[++j];
+        have = true;
+      } else if (j + 1 < w.size() && w[j + 1].front() == '=') {
+        value = w[++j].substr(1);
+        if (value.empty() && j + 1 < w.size()) value = w[++j];
+        have = true;
+      }
+      if (have) {
+        auto list = listValue(value);
+        if (name == "fstype" || name == "vfstype") r.fstypes.insert(r.fstypes.end(), list.begin(), list.end());
+        else r.mountOptions.push_back(std::move(list));
+        continue;
+      }
+    }
+    if (r.mountSource.empty()) r.mountSource = expandVariables(unquote(t));
+  }
+  r.mountHasOptions = !r.mountOptions.empty();
+}
+
+void parseNetwork(const std::vector<std::string>& w, std::size_t from, Rule& r) {
+  r.kind = Rule::Kind::Network;
+  static const std::vector<std::string_view> types{"stream", "dgram", "seqpacket", "rdm", "raw", "packet"};
+  auto isType = [&](std::string_view t) { return std::find(types.begin(), types.end(), t) != types.end(); };
+  auto protocolType = [](std::string_view t) -> std::string {
+    if (t == "tcp") return "stream";
+    if (t == "udp") return "dgram";
+    if (t == "icmp") return "raw";
+    return "";
+  };
+  std::vector<std::string> words;
+  for (std::size_t j = from; j < w.size(); ++j)
+    if (w[j].front() != '(' && w[j].find('=') == std::string::npos) words.push_back(w[j]);   // AppArmor 4 conds
+  if (words.empty()) return;
+  std::size_t k = 0;
+  if (std::string p = protocolType(words[0]); !p.empty()) {   // "network tcp": inet and inet6
+    r.type = p;
+    r.families = {"inet", "inet6"};
+    return;
+  }
+  if (words[0] == "packet" || !isType(words[0])) {   // a domain ("packet" is AF_PACKET here)
+    r.family = words[0];
+    r.families = {words[0]};
+    k = 1;
+  }
+  if (k < words.size()) {
+    if (std::string p = protocolType(words[k]); !p.empty()) r.type = p;
+    else if (isType(words[k])) r.type = words[k];
+  }
+}
+
 }  // namespace
 
 bool globMatch(std::string_view pattern, std::string_view path) {
   std::vector<std::string> alts;
   bool truncated = false;
-  expandBraces(expandVariables(pattern), alts, 4096, truncated);
+  expandBraces(markComponentStars(expandVariables(pattern)), alts, 4096, truncated);
   for (const auto& a : alts) {
     // Collapse "//" created by empty alternatives ("/x/{,/**}" -> "/x//**" is not what AppArmor means).
     std::string p;
@@ -140,61 +332,31 @@ bool globMatch(std::string_view pattern, std::string_view path) {
 std::optional<Rule> parseRule(std::string_view input) {
   std::string text = trim(input);
   if (text.empty() || text[0] == '#') return std::nullopt;
-  if (text.back() == ',') text.pop_back();
+  text = trim(stripComment(text));
+  if (!text.empty() && text.back() == ',') text.pop_back();
   text = trim(text);
   if (text.empty()) return std::nullopt;
   Rule r;
   r.text = text;
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
+  std::vector<std::string> words = tokens(text);
+  if (!words.empty() && words[0] == "include") return std::nullopt;
   std::size_t i = 0;
   // qualifiers
   for (; i < words.size(); ++i) {
     if (words[i] == "deny") r.deny = true;
-    else if (words[i] == "audit" || words[i] == "allow" || words[i] == "quiet") continue;
+    else if (words[i] == "audit") r.audit = true;
+    else if (words[i] == "allow" || words[i] == "quiet") continue;
     else if (words[i] == "owner") r.owner = true;
     else break;
   }
   if (i >= words.size()) return r;
   const std::string& head = words[i];
   if (head == "mount") {
-    r.kind = Rule::Kind::Mount;
-    for (std::size_t j = i + 1; j < words.size(); ++j) {
-      const std::string& w = words[j];
-      if (w.rfind("fstype=", 0) == 0 || w.rfind("type=", 0) == 0) {
-        std::string v = w.substr(w.find('=') + 1);
-        bool list = !v.empty() && v.front() == '(';
-        if (list) v = v.substr(1);
-        // "(a, b)" may span words
-        std::string all = v;
-        while (list && all.find(')') == std::string::npos && j + 1 < words.size()) all += " " + words[++j];
-        std::string cur;
-        for (char c : all) {
-          if (c == ',' || c == ' ' || c == ')') {
-            if (!cur.empty()) r.fstypes.push_back(cur);
-            cur.clear();
-          } else {
-            cur += c;
-          }
-        }
-        if (!cur.empty()) r.fstypes.push_back(cur);
-      } else if (w.rfind("options", 0) == 0 || w.rfind("-o", 0) == 0) {
-        r.mountHasOptions = true;
-        if (w.find('(') != std::string::npos)
-          while (w.find(')') == std::string::npos && j + 1 < words.size() &&
-                 words[j + 1].find(')') == std::string::npos)
-            ++j;
-      } else if (w == "->" && j + 1 < words.size()) {
-        r.mountTarget = expandVariables(words[++j]);
-      }
-    }
+    parseMount(words, i + 1, r);
     return r;
   }
   if (head == "network") {
-    r.kind = Rule::Kind::Network;
-    if (i + 1 < words.size()) r.family = words[i + 1];
-    if (i + 2 < words.size()) r.type = words[i + 2];
+    parseNetwork(words, i + 1, r);
     return r;
   }
   if (head == "capability") {
@@ -202,71 +364,123 @@ std::optional<Rule> parseRule(std::string_view input) {
     for (std::size_t j = i + 1; j < words.size(); ++j) r.caps.push_back(words[j]);
     return r;
   }
-  if (head == "file" && i + 1 < words.size()) ++i;  // "file /path rw"
-  if (i < words.size() && (words[i][0] == '/' || words[i][0] == '@' || words[i][0] == '"')) {
+  if (head == "file") {
+    if (i + 1 == words.size()) {   // bare `file,`: every file, every access (apparmor_parser: /{**,})
+      r.kind = Rule::Kind::File;
+      r.path = "/{**,}";
+      r.perms = r.deny ? "rwalkmx" : "rwalkmix";
+      return r;
+    }
+    ++i;   // "file /path rw", "file rw /path"
+  }
+  if (isPathWord(words[i])) {
     r.kind = Rule::Kind::File;
-    std::string path = words[i];
-    if (path.front() == '"' && path.size() > 1 && path.back() == '"') path = path.substr(1, path.size() - 2);
-    r.path = expandVariables(path);
-    for (std::size_t j = i + 1; j < words.size(); ++j)
+    r.path = expandVariables(unquote(words[i]));
+    for (std::size_t j = i + 1; j < words.size() && words[j] != "->"; ++j)
       if (isPermString(words[j])) r.perms += words[j];
     return r;
   }
-  if (i < words.size() && isPermString(words[i]) && i + 1 < words.size() && words[i + 1][0] == '/') {
+  if (isPermString(words[i]) && i + 1 < words.size() && isPathWord(words[i + 1])) {
     r.kind = Rule::Kind::File;  // "rw /path" (permissions first)
     r.perms = words[i];
-    r.path = expandVariables(words[i + 1]);
+    r.path = expandVariables(unquote(words[i + 1]));
     return r;
   }
-  return r;  // Other: ptrace, signal, unix, dbus, change_profile, ...
+  return r;  // Other: remount, umount, pivot_root, ptrace, signal, unix, dbus, link, change_profile, ...
 }
 
-std::vector<Rule> parseProfile(std::string_view text, std::vector<std::string>* flags) {
+namespace {
+
+bool onlyQualifiers(const std::vector<std::string>& w) {
+  if (w.empty()) return false;
+  return std::all_of(w.begin(), w.end(), [](const std::string& x) {
+    return x == "audit" || x == "allow" || x == "deny" || x == "owner";
+  });
+}
+
+void profileFlags(const std::string& header, std::vector<std::string>* flags) {
+  if (!flags) return;
+  auto f = header.find("flags=(");
+  if (f == std::string::npos) return;
+  auto e = header.find(')', f);
+  std::string list = header.substr(f + 7, e == std::string::npos ? std::string::npos : e - f - 7);
+  for (auto& v : listValue(list)) flags->push_back(v);
+}
+
+// Rules at the level of a profile: inside the first block (a profile file) or at the top (an
+// abstraction), and inside qualifier blocks there; nested profiles, hats and conditionals are skipped.
+// A rule may span lines: a line that ends neither in ',' nor in a brace goes on on the next line.
+std::vector<Rule> collect(std::string_view text, bool headerless, std::vector<std::string>* flags) {
+  struct Block {
+    enum class Kind { Profile, Qualifier, Skip } kind;
+    std::string prefix;   // a qualifier block's qualifiers
+  };
   std::vector<Rule> rules;
-  int depth = 0;
-  bool started = false;
+  std::vector<Block> stack;
+  bool started = headerless;
+  std::string pending;
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
-    std::string line = trim(text.substr(pos, nl - pos));
+    std::string raw(text.substr(pos, nl - pos));
     pos = nl + 1;
-    // Strip a trailing comment (not inside a quoted path; ward's paths have no '#').
-    if (auto hash = line.find(" #"); hash != std::string::npos) line = trim(line.substr(0, hash));
-    if (line.empty() || line[0] == '#') continue;
-    if (!line.empty() && line.back() == '{') {
-      if (!started) {
+    std::string line = trim(stripComment(raw));
+    if (line.empty()) {
+      if (pos > text.size()) break;
+      continue;
+    }
+    auto atRuleLevel = [&] {
+      std::size_t k = headerless ? 0 : 1;
+      if (!headerless && (stack.empty() || stack[0].kind != Block::Kind::Profile)) return false;
+      for (; k < stack.size(); ++k)
+        if (stack[k].kind != Block::Kind::Qualifier) return false;
+      return true;
+    };
+    if (line == "}" || (line.front() == '}' && trim(line.substr(1)).empty())) {
+      pending.clear();
+      if (!stack.empty()) stack.pop_back();
+      continue;
+    }
+    if (!pending.empty()) {
+      line = pending + " " + line;
+      pending.clear();
+    }
+    if (line.back() == '{') {
+      std::string header = trim(line.substr(0, line.size() - 1));
+      if (!started && stack.empty()) {
         started = true;
-        if (flags) {
-          auto f = line.find("flags=(");
-          if (f != std::string::npos) {
-            auto e = line.find(')', f);
-            std::string list = line.substr(f + 7, e == std::string::npos ? std::string::npos : e - f - 7);
-            std::string cur;
-            for (char c : list + ",") {
-              if (c == ',' || c == ' ') {
-                if (!cur.empty()) flags->push_back(cur);
-                cur.clear();
-              } else {
-                cur += c;
-              }
-            }
-          }
-        }
+        profileFlags(header, flags);
+        stack.push_back({Block::Kind::Profile, ""});
+      } else if (atRuleLevel() && onlyQualifiers(tokens(header))) {
+        stack.push_back({Block::Kind::Qualifier, header});
+      } else {
+        stack.push_back({Block::Kind::Skip, ""});
       }
-      ++depth;
       continue;
     }
-    if (line == "}") {
-      --depth;
+    if (!atRuleLevel()) continue;
+    if (line.back() != ',') {
+      if (startsWith(line, "include") || startsWith(line, "#include")) continue;
+      pending = line;   // a rule that goes on on the next line
       continue;
     }
-    if (depth != 1) continue;  // outside the profile, or in a nested profile / hat
-    if (auto r = parseRule(line)) rules.push_back(std::move(*r));
+    std::string prefix;
+    for (const auto& b : stack)
+      if (b.kind == Block::Kind::Qualifier) prefix += b.prefix + " ";
+    if (auto r = parseRule(prefix + line)) rules.push_back(std::move(*r));
     if (pos > text.size()) break;
   }
   return rules;
 }
+
+}  // namespace
+
+std::vector<Rule> parseProfile(std::string_view text, std::vector<std::string>* flags) {
+  return collect(text, false, flags);
+}
+
+std::vector<Rule> parseRules(std::string_view text) { return collect(text, true, nullptr); }
 
 Decision fileAccess(const std::vector<Rule>& rules, std::string_view path, std::string_view access) {
   Decision d;
@@ -295,13 +509,25 @@ Decision mountAccess(const std::vector<Rule>& rules, std::string_view fstype, st
     return std::any_of(r.fstypes.begin(), r.fstypes.end(),
                        [&](const std::string& f) { return globMatch(f, fstype); });
   };
-  auto targetMatches = [&](const Rule& r) { return r.mountTarget.empty() || globMatch(r.mountTarget, target); };
+  // An allow rule's options leave a generic new mount when one of its conditions names a flag that is
+  // not a command (bind, move, remount, propagation); see the header.
+  auto allowsNewMount = [](const Rule& r) {
+    if (r.mountOptions.empty()) return true;
+    return std::any_of(r.mountOptions.begin(), r.mountOptions.end(), [](const std::vector<std::string>& cond) {
+      return std::any_of(cond.begin(), cond.end(), [](const std::string& o) { return !isCommandOption(o); });
+    });
+  };
   const Rule* allow = nullptr;
   for (const auto& r : rules) {
-    if (r.kind != Rule::Kind::Mount || !fsMatches(r) || !targetMatches(r)) continue;
+    if (r.kind != Rule::Kind::Mount || !fsMatches(r)) continue;
     if (r.deny) {
-      if (!r.mountHasOptions) return Decision{false, &r};  // a deny narrowed by options may not cover it
-    } else if (!allow) {
+      // Covers the need only when it leaves the attacker no way around: any flags, any source, and the
+      // need's mount point (all of them when the need names none).
+      bool anySource = r.mountSource.empty() || r.mountSource == "**";
+      bool atTarget = r.mountTarget.empty() || (!target.empty() && globMatch(r.mountTarget, target));
+      if (!r.mountHasOptions && anySource && atTarget) return Decision{false, &r};
+    } else if (!allow && allowsNewMount(r) &&
+               (r.mountTarget.empty() || target.empty() || globMatch(r.mountTarget, target))) {
       allow = &r;
     }
   }
@@ -312,7 +538,7 @@ Decision networkAccess(const std::vector<Rule>& rules, std::string_view family, 
   const Rule* allow = nullptr;
   for (const auto& r : rules) {
     if (r.kind != Rule::Kind::Network) continue;
-    if (!r.family.empty() && r.family != family) continue;
+    if (!r.families.empty() && std::find(r.families.begin(), r.families.end(), family) == r.families.end()) continue;
     if (r.deny) {
       // A deny of one type covers the need only when the need names that type.
       if (r.type.empty() || r.type == type) return Decision{false, &r};

@@ -274,3 +274,107 @@ TEST(LxcConf, MountEntries) {
   EXPECT_TRUE(m->hasOption("bind"));
   EXPECT_FALSE(parseMountEntry("onlyone"));
 }
+
+// ---- lxc.include as LXC 5.0.2 reads it (src/lxc/confile.c: set_config_includefiles, do_includedir) -----
+// A value ending in '/' or naming a directory is a directory include; opendir() failing with ENOENT is
+// ignored, any other failure is an error; a file include that cannot be opened is an error.
+
+namespace {
+bool hasProblemOf(const Config& c, Problem::Severity s, const std::string& needle) {
+  for (const auto& p : c.problems())
+    if (p.severity == s && p.message.find(needle) != std::string::npos) return true;
+  return false;
+}
+}  // namespace
+
+TEST(LxcConfInclude, MissingDirectoryWithTrailingSlashIsIgnored) {
+  TempDir t;
+  std::string top = t.write("config", "lxc.uts.name = a\n"
+                                      "lxc.include = " + t.path("userns.conf.d") + "/\n"
+                                      "lxc.include = " + t.path("no/such/parent") + "/\n"
+                                      "lxc.arch = x86_64\n");
+  Config c = parseFile(top);
+  EXPECT_TRUE(c.ok());
+  EXPECT_TRUE(hasProblemOf(c, Problem::Severity::Warning, "missing directory"));
+  EXPECT_EQ(c.get("lxc.arch")->value, "x86_64");   // the rest of the file is read
+  EXPECT_EQ(c.files().size(), 1u);
+}
+
+TEST(LxcConfInclude, MissingPathWithoutTrailingSlashIsAnError) {
+  TempDir t;
+  std::string top = t.write("config", "lxc.include = " + t.path("userns.conf.d") + "\n");
+  Config c = parseFile(top);
+  EXPECT_FALSE(c.ok());
+  EXPECT_TRUE(hasProblemOf(c, Problem::Severity::Error, "cannot read included"));
+  EXPECT_EQ(c.problems()[0].where.line, 1u);
+}
+
+TEST(LxcConfInclude, TrailingSlashOnAFileIsAnError) {
+  TempDir t;
+  t.write("x.conf", "lxc.arch = x86_64\n");
+  // opendir() fails with ENOTDIR, not ENOENT: LXC refuses the config, whether the file is the last
+  // component or a parent of it.
+  Config c = parseFile(t.write("config", "lxc.include = " + t.path("x.conf") + "/\n"));
+  EXPECT_FALSE(c.ok());
+  EXPECT_TRUE(hasProblemOf(c, Problem::Severity::Error, "cannot read included directory"));
+  EXPECT_FALSE(c.get("lxc.arch"));
+  Config d = parseFile(t.write("config2", "lxc.include = " + t.path("x.conf/sub") + "/\n"));
+  EXPECT_FALSE(d.ok());
+}
+
+TEST(LxcConfInclude, DirectoryReadsOnlyDotConfEntries) {
+  TempDir t;
+  t.write("d/10-a.conf", "lxc.cap.drop = sys_time\n");
+  t.write("d/20-b.conf.bak", "lxc.cap.drop = chown\n");
+  t.write("d/readme", "lxc.cap.drop = kill\n");
+  t.write("d/.conf", "lxc.cap.drop = fowner\n");            // shorter than six characters
+  t.write("d/sub.conf/inner.conf", "lxc.cap.drop = mknod\n");   // a directory: LXC reads nothing from it
+  // with and without the trailing slash
+  for (const std::string& v : {t.path("d"), t.path("d") + "/"}) {
+    Config c = parseFile(t.write("config", "lxc.include = " + v + "\n"));
+    EXPECT_TRUE(c.ok()) << v;
+    auto w = c.words("lxc.cap.drop");
+    ASSERT_EQ(w.size(), 1u) << v;
+    EXPECT_EQ(w[0].first, "sys_time");
+    EXPECT_TRUE(hasProblemOf(c, Problem::Severity::Warning, "is a directory"));
+  }
+}
+
+TEST(LxcConfInclude, EmptyIncludeDoesNothing) {
+  Config c = parseText("c", "lxc.include =\nlxc.arch = x86_64\n");
+  EXPECT_TRUE(c.ok());
+  EXPECT_EQ(c.get("lxc.arch")->value, "x86_64");
+  EXPECT_TRUE(hasProblemOf(c, Problem::Severity::Warning, "without a path"));
+}
+
+TEST(LxcConfInclude, NoFollowStillRefusesASymlinkedDirectoryWithTrailingSlash) {
+  TempDir t;
+  t.write("real.d/a.conf", "lxc.arch = x86_64\n");
+  fs::create_directory_symlink(t.path("real.d"), t.path("link.d"));
+  std::string top = t.write("config", "lxc.include = " + t.path("link.d") + "/\n");
+  FileSystem nofollow;
+  nofollow.noFollow = true;
+  ParseOptions o;
+  o.fs = &nofollow;
+  EXPECT_FALSE(parseFile(top, o).ok());
+  Config followed = parseFile(top);
+  EXPECT_TRUE(followed.ok());
+  EXPECT_EQ(followed.get("lxc.arch")->value, "x86_64");
+  // a dangling symlink with a trailing slash: opendir() says ENOENT, so LXC ignores it
+  fs::create_directory_symlink(t.path("nowhere"), t.path("dangling.d"));
+  Config dangling = parseFile(t.write("config2", "lxc.include = " + t.path("dangling.d") + "/\n"));
+  EXPECT_TRUE(dangling.ok());
+}
+
+TEST(LxcConfInclude, DebianStockUsernsConfig) {
+  // Debian's userns.conf includes /usr/share/lxc/config/userns.conf.d/, which the package does not ship.
+  const std::string path = "/usr/share/lxc/config/debian.userns.conf";
+  if (!fs::exists(path)) GTEST_SKIP() << path << " is not installed (apt-get install lxc)";
+  Config c = parseFile(path);
+  for (const auto& p : c.problems()) EXPECT_NE(p.severity, Problem::Severity::Error) << p.str();
+  EXPECT_TRUE(c.ok());
+  ASSERT_FALSE(c.all("lxc.mount.auto").empty());   // userns.conf was read
+  if (!fs::exists("/usr/share/lxc/config/userns.conf.d")) {
+    EXPECT_TRUE(hasProblemOf(c, Problem::Severity::Warning, "missing directory"));
+  }
+}

@@ -3,6 +3,10 @@
 
 #include "verify/apparmor_rules.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 namespace ward::verify::aa {
 namespace {
 
@@ -78,6 +82,294 @@ profile ward-web flags=(attach_disconnected,mediate_deleted) {
   EXPECT_TRUE(r[1].deny);
   EXPECT_EQ(flags, (std::vector<std::string>{"attach_disconnected", "mediate_deleted"}));
   EXPECT_FALSE(fileAccess(r, "/etc/passwd", "w").granted);   // the nested profile's rule does not count
+}
+
+
+// ---- rule shapes of profiles ward did not write ------------------------------------------------------
+
+TEST(AppArmorGlob, WholeComponentStarsMatchAtLeastOneCharacter) {
+  // apparmor_parser 3.0.8: "/x/**" -> /x/[^/\x00][^\x00]*, "/x/*" -> /x/[^/\x00][^/\x00]*
+  EXPECT_FALSE(globMatch("/x/**", "/x/"));
+  EXPECT_FALSE(globMatch("/x/*", "/x/"));
+  EXPECT_TRUE(globMatch("/x/**", "/x/a"));
+  EXPECT_FALSE(globMatch("/**/release_agent", "//release_agent"));
+  EXPECT_TRUE(globMatch("/x/{,**}", "/x/"));               // "{,**}": (|[^\x00]*)
+  EXPECT_TRUE(globMatch("/proc/sys/[^kn]*{,/**}", "/proc/sys/fs/"));   // "{,/**}": (|/[^\x00]*)
+  EXPECT_TRUE(globMatch("/x/**.conf", "/x/.conf"));         // not a whole component
+  EXPECT_TRUE(globMatch("/x/a*", "/x/a"));
+  EXPECT_TRUE(globMatch("/{**,}", "/"));
+  EXPECT_TRUE(globMatch("/{**,}", "/etc/shadow"));
+}
+
+TEST(AppArmorRules, BareFileIsEveryFileAccess) {
+  for (const char* rule : {"file,", "audit file,", "allow file,", "audit allow file,"}) {
+    auto r = rules({rule});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, Rule::Kind::File) << rule;
+    EXPECT_FALSE(r[0].deny);
+    EXPECT_TRUE(fileAccess(r, "/etc/shadow", "rwalkx").granted) << rule;
+    EXPECT_TRUE(fileAccess(r, "/", "r").granted) << rule;
+    EXPECT_TRUE(fileAccess(r, "/proc/sys/kernel/core_pattern", "w").granted) << rule;
+  }
+  auto owner = rules({"owner file,"});
+  EXPECT_TRUE(owner[0].owner);
+  EXPECT_TRUE(fileAccess(owner, "/etc/shadow", "w").granted);
+  // deny rules still win over it
+  auto r = rules({"file,", "deny @{PROC}/sysrq-trigger rwklx,"});
+  EXPECT_FALSE(fileAccess(r, "/proc/sysrq-trigger", "w").granted);
+  EXPECT_TRUE(fileAccess(r, "/proc/self/status", "r").granted);
+}
+
+TEST(AppArmorRules, DenyBareFileDeniesEveryFileAccess) {
+  // apparmor_parser 3.0.8 refuses `deny file,` (its x comes with an exec qualifier); later versions
+  // accept it as denying every file access, which is how it is read here.
+  for (const char* rule : {"deny file,", "audit deny file,", "deny owner file,"}) {
+    auto r = rules({"/** rwlkmix,", rule});
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_TRUE(r[1].deny) << rule;
+    EXPECT_EQ(r[1].kind, Rule::Kind::File) << rule;
+    EXPECT_FALSE(fileAccess(r, "/etc/passwd", "r").granted) << rule;
+    EXPECT_FALSE(fileAccess(r, "/tmp/x", "w").granted) << rule;
+    EXPECT_EQ(fileAccess(r, "/tmp/x", "w").by, &r[1]);
+  }
+}
+
+TEST(AppArmorRules, BareMountIsEveryMount) {
+  for (const char* rule : {"mount,", "audit mount,", "allow mount,"}) {
+    auto r = rules({rule});
+    EXPECT_TRUE(mountAccess(r, "proc", "/mnt/").granted) << rule;
+    EXPECT_TRUE(mountAccess(r, "ext4", "").granted) << rule;
+  }
+  for (const char* rule : {"deny mount,", "audit deny mount,"}) {
+    auto r = rules({"mount,", rule});
+    EXPECT_FALSE(mountAccess(r, "proc", "/mnt/").granted) << rule;
+    EXPECT_EQ(mountAccess(r, "proc", "/mnt/").by, &r[1]) << rule;
+  }
+  // umount, remount and pivot_root rules do not mount a new filesystem
+  EXPECT_FALSE(mountAccess(rules({"umount,", "remount,", "pivot_root,"}), "proc", "/mnt/").granted);
+}
+
+TEST(AppArmorRules, MountOptionsWithoutFstypeMatchAnyFstype) {
+  // apparmor_parser 3.0.8 emits a generic new-mount rule (any fstype) beside the bind/remount/move one
+  // when an options condition names a flag that is not a command: rw, ro, nosuid, ...
+  auto x = rules({"mount options=(rw, bind) -> /x/,"});
+  EXPECT_EQ(x[0].mountTarget, "/x/");
+  EXPECT_TRUE(x[0].fstypes.empty());
+  EXPECT_TRUE(mountAccess(x, "proc", "/x/").granted);
+  EXPECT_TRUE(mountAccess(x, "ext4", "/x/").granted);
+  EXPECT_FALSE(mountAccess(x, "proc", "/y/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount options=(rw,bind) /[^spd]*{,/**},"}), "sysfs", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount options=(ro,remount,bind),"}), "securityfs", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount options=(rw, make-slave) -> **,"}), "proc", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount options in (ro, atime) -> /mnt/,"}), "proc", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount options = (ro) -> /mnt/,"}), "proc", "/mnt/").granted);
+  // only command flags: a bind, move, remount or propagation change, never a new filesystem
+  for (const char* rule : {"mount options=bind /dev/pts/ptmx/ -> /dev/ptmx/,", "mount options=(rbind) -> /mnt/,",
+                           "mount options=(make-slave) -> **,", "mount options=(bind, remount),",
+                           "mount options in (bind) -> /mnt/,", "mount options=move -> /mnt/,"}) {
+    auto r = rules({rule});
+    EXPECT_TRUE(r[0].mountHasOptions) << rule;
+    EXPECT_FALSE(mountAccess(r, "proc", "/mnt/").granted) << rule;
+  }
+  // a source does not narrow an allow rule (the caller names the source of a new proc or sysfs mount)
+  EXPECT_TRUE(mountAccess(rules({"mount options=(rw,nosuid,nodev,noexec) proc -> /mnt/,"}), "sysfs", "/mnt/").granted);
+}
+
+TEST(AppArmorRules, MountFstypeConditions) {
+  auto in = rules({"mount fstype in (proc, sysfs) -> /mnt/,"});
+  EXPECT_EQ(in[0].fstypes, (std::vector<std::string>{"proc", "sysfs"}));
+  EXPECT_TRUE(mountAccess(in, "sysfs", "/mnt/").granted);
+  EXPECT_FALSE(mountAccess(in, "ext4", "/mnt/").granted);
+  EXPECT_FALSE(mountAccess(rules({"mount vfstype=proc,"}), "ext4", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount vfstype=proc,"}), "proc", "/mnt/").granted);
+  EXPECT_FALSE(mountAccess(rules({"mount fstype = proc -> /proc/,"}), "ext4", "/proc/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount fstype=(ext*, xfs),"}), "ext4", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount fstype=fuse.*,"}), "fuse.sshfs", "/mnt/").granted);
+  auto deny = rules({"mount,", "deny mount fstype in (proc, sysfs),"});
+  EXPECT_FALSE(mountAccess(deny, "proc", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(deny, "ext4", "/mnt/").granted);
+  auto audited = rules({"audit mount fstype=tmpfs,", "audit deny mount fstype=devpts,", "mount,"});
+  EXPECT_TRUE(audited[0].audit);
+  EXPECT_FALSE(mountAccess(audited, "devpts", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(audited, "tmpfs", "/mnt/").granted);
+}
+
+TEST(AppArmorRules, NarrowDenyMountRulesDoNotCoverTheNeed) {
+  // With options or a source the attacker picks other flags or another source.
+  for (const char* rule : {"deny mount options=(ro, remount) -> /,", "deny mount /dev/sda1 -> /mnt/,",
+                           "deny mount options=(rw,bind),", "deny mount fstype=proc options=(ro) -> /mnt/,"}) {
+    auto r = rules({"mount,", rule});
+    EXPECT_TRUE(mountAccess(r, "proc", "/mnt/").granted) << rule;
+    EXPECT_TRUE(mountAccess(r, "proc", "/").granted) << rule;
+  }
+  EXPECT_FALSE(mountAccess(rules({"mount,", "deny mount ** -> /mnt/,"}), "proc", "/mnt/").granted);
+  // a need without a mount point: an allow rule at some mount point grants it, a deny rule at one does not
+  // refuse it
+  EXPECT_TRUE(mountAccess(rules({"mount fstype=proc -> /proc/,"}), "proc", "").granted);
+  EXPECT_TRUE(mountAccess(rules({"mount,", "deny mount fstype=proc -> /proc/,"}), "proc", "").granted);
+}
+
+TEST(AppArmorRules, NetworkTypesAndProtocols) {
+  auto stream = rules({"network stream,"});
+  EXPECT_TRUE(stream[0].families.empty());
+  EXPECT_EQ(stream[0].type, "stream");
+  EXPECT_TRUE(networkAccess(stream, "inet", "stream").granted);
+  EXPECT_TRUE(networkAccess(stream, "unix", "stream").granted);
+  EXPECT_FALSE(networkAccess(stream, "inet", "dgram").granted);
+  auto raw = rules({"network,", "deny network raw,"});
+  EXPECT_FALSE(networkAccess(raw, "inet", "raw").granted);
+  EXPECT_FALSE(networkAccess(raw, "inet6", "raw").granted);
+  EXPECT_TRUE(networkAccess(raw, "inet", "stream").granted);
+  auto tcp = rules({"network tcp,"});   // inet and inet6, stream
+  EXPECT_TRUE(networkAccess(tcp, "inet6", "stream").granted);
+  EXPECT_FALSE(networkAccess(tcp, "unix", "stream").granted);
+  EXPECT_TRUE(networkAccess(rules({"network inet tcp,"}), "inet", "stream").granted);
+  EXPECT_FALSE(networkAccess(rules({"network,", "audit deny network inet icmp,"}), "inet", "raw").granted);
+  EXPECT_FALSE(networkAccess(rules({"network,", "deny network packet,"}), "packet", "").granted);   // AF_PACKET
+  EXPECT_FALSE(networkAccess(rules({"network,", "deny network inet packet,"}), "inet", "packet").granted);
+}
+
+TEST(AppArmorRules, RuleTextDetails) {
+  auto r = rules({"deny /x w, # not /y", "\"/a b/c\" rw,", "file rw /z,", "/bin/sh Px -> other,"});
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].path, "/x");
+  EXPECT_EQ(r[0].perms, "w");
+  EXPECT_EQ(r[1].path, "/a b/c");
+  EXPECT_TRUE(fileAccess(r, "/a b/c", "w").granted);
+  EXPECT_EQ(r[2].path, "/z");
+  EXPECT_EQ(r[3].perms, "Px");
+  EXPECT_FALSE(parseRule("include <abstractions/base>"));
+  EXPECT_FALSE(parseRule("#include <abstractions/base>"));
+  auto other = rules({"signal (receive),", "ptrace (readby),", "unix peer=(label=@{profile_name}),", "dbus,",
+                      "change_profile -> lxc-*,", "pivot_root /usr/lib*/lxc/,", "umount,"});
+  for (const auto& o : other) EXPECT_EQ(o.kind, Rule::Kind::Other) << o.text;
+}
+
+TEST(AppArmorRules, QualifierBlocksAndRulesOnSeveralLines) {
+  const char* profile = R"(profile p {
+  audit {
+    /audited w,
+  }
+  deny {
+    /denied w,
+  }
+  ^hat {
+    /** rw,
+  }
+  mount options=(rw, bind)
+        /src/ -> /dst/,
+  /** r, # comment
+}
+)";
+  auto r = parseProfile(profile);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_TRUE(r[0].audit);
+  EXPECT_EQ(r[0].path, "/audited");
+  EXPECT_TRUE(r[1].deny);
+  EXPECT_FALSE(fileAccess(r, "/denied", "w").granted);
+  EXPECT_TRUE(fileAccess(r, "/audited", "w").granted);
+  EXPECT_FALSE(fileAccess(r, "/other", "w").granted);   // the hat's rule does not count
+  EXPECT_EQ(r[2].kind, Rule::Kind::Mount);
+  EXPECT_EQ(r[2].mountSource, "/src/");
+  EXPECT_EQ(r[2].mountTarget, "/dst/");
+}
+
+namespace {
+std::size_t commaLines(const std::string& text) {   // rule lines: ending in ',', comments aside
+  std::size_t n = 0;
+  std::istringstream lines(text);
+  for (std::string l; std::getline(lines, l);) {
+    auto b = l.find_first_not_of(" \t");
+    if (b == std::string::npos || l[b] == '#') continue;
+    auto e = l.find_last_not_of(" \t");
+    if (l[e] == ',') ++n;
+  }
+  return n;
+}
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+// Every rule of LXC's stock abstractions and profiles is read (none lost to a shape the parser misses).
+TEST(AppArmorRules, LxcStockFilesReadWhole) {
+  namespace fs = std::filesystem;
+  std::size_t files = 0;
+  for (const char* dir : {"/etc/apparmor.d/abstractions/lxc", "/etc/apparmor.d/lxc"}) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (!e.is_regular_file()) continue;
+      std::string text = slurp(e.path().string());
+      bool profile = std::string_view(dir) == "/etc/apparmor.d/lxc";   // one profile per file
+      auto r = profile ? parseProfile(text) : parseRules(text);
+      EXPECT_EQ(r.size(), commaLines(text)) << e.path();
+      for (const auto& rule : r) {
+        if (rule.text.starts_with("mount") || rule.text.starts_with("deny mount")) {
+          EXPECT_EQ(rule.kind, Rule::Kind::Mount) << e.path() << ": " << rule.text;
+        }
+      }
+      ++files;
+    }
+  }
+  if (files == 0) GTEST_SKIP() << "LXC's AppArmor files are not installed (apt-get install lxc apparmor)";
+}
+
+// LXC's stock abstraction, when the lxc package is installed: every rule is read, and the verdicts are
+// what apparmor_parser 3.0.8 makes of it.
+TEST(AppArmorRules, LxcStockContainerBase) {
+  const std::string path = "/etc/apparmor.d/abstractions/lxc/container-base";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is not installed (apt-get install lxc apparmor)";
+  std::string text = slurp(path);
+  auto r = parseRules(text);
+  std::size_t expected = commaLines(text);
+  EXPECT_EQ(r.size(), expected);
+  for (const auto& rule : r) {
+    std::string head = rule.text.substr(0, rule.text.find(' '));
+    if (rule.deny) head = rule.text.substr(5, rule.text.find(' ', 5) - 5);
+    if (head == "mount") {
+      EXPECT_EQ(rule.kind, Rule::Kind::Mount) << rule.text;
+    }
+    if (head[0] == '/' || head[0] == '@' || head == "file") {
+      EXPECT_EQ(rule.kind, Rule::Kind::File) << rule.text;
+    }
+    if (head == "network") {
+      EXPECT_EQ(rule.kind, Rule::Kind::Network) << rule.text;
+    }
+    if (rule.kind == Rule::Kind::File) {
+      EXPECT_FALSE(rule.perms.empty()) << rule.text;
+    }
+  }
+  // `file,` grants what no deny rule takes away
+  EXPECT_TRUE(fileAccess(r, "/etc/shadow", "rw").granted);
+  EXPECT_TRUE(fileAccess(r, "/proc/sys/net/ipv4/ip_forward", "w").granted);
+  EXPECT_FALSE(fileAccess(r, "/proc/sysrq-trigger", "w").granted);
+  EXPECT_FALSE(fileAccess(r, "/proc/sys/kernel/core_pattern", "w").granted);
+  EXPECT_FALSE(fileAccess(r, "/sys/kernel/security/apparmor/.replace", "w").granted);
+  EXPECT_TRUE(networkAccess(r, "packet", "raw").granted);
+  EXPECT_TRUE(capabilityAccess(r, "sys_admin").granted);
+  EXPECT_TRUE(mountAccess(r, "proc", "/proc/").granted);
+  EXPECT_TRUE(mountAccess(r, "tmpfs", "/mnt/").granted);
+  // apparmor_parser 3.0.8 turns `mount options=(ro,remount,bind),` and `mount options=(rw,bind) /[^spd]*...`
+  // into generic new-mount rules of any fstype as well (the FIXME in the file), so this abstraction
+  // alone does not keep securityfs or proc off /mnt.
+  EXPECT_TRUE(mountAccess(r, "securityfs", "/mnt/").granted);
+  EXPECT_TRUE(mountAccess(r, "proc", "/mnt/").granted);
+  // deny mount fstype=debugfs -> /var/lib/ureadahead/debugfs/
+  EXPECT_FALSE(mountAccess(r, "debugfs", "/var/lib/ureadahead/debugfs/").granted);
+
+  const std::string lxcDefault = "/etc/apparmor.d/lxc/lxc-default-cgns";
+  if (std::filesystem::exists(lxcDefault)) {
+    std::vector<std::string> flags;
+    auto profile = parseProfile(slurp(lxcDefault), &flags);
+    EXPECT_EQ(flags, (std::vector<std::string>{"attach_disconnected", "mediate_deleted"}));
+    auto all = r;
+    all.insert(all.end(), profile.begin(), profile.end());
+    EXPECT_FALSE(mountAccess(all, "devpts", "/mnt/").granted);   // deny mount fstype=devpts,
+    EXPECT_TRUE(mountAccess(all, "cgroup2", "/sys/fs/cgroup/unified").granted);
+  }
 }
 
 }  // namespace
