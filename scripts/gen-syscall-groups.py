@@ -94,7 +94,7 @@ PRIMARY = [
         semtimedop_time64 shmat shmctl shmdt shmget"""),
     ("@network-io", "sockets: create, bind, listen, connect, send and receive (the socket() family is filtered by the network section)", """
         accept accept4 bind connect getpeername getsockname getsockopt listen recvfrom recvmmsg
-        recvmmsg_time64 recvmsg sendmmsg sendmsg sendto setsockopt shutdown socket socketcall socketpair"""),
+        recvmmsg_time64 recvmsg sendmmsg sendmsg sendto setsockopt shutdown socket socketpair"""),
     ("@process", "create, wait for and signal processes; prctl; process accounting reads", """
         clone execveat fork getrusage kill pidfd_open pidfd_send_signal prctl process_mrelease
         rt_sigqueueinfo rt_tgsigqueueinfo setpgid setsid tgkill times tkill vfork wait4 waitid waitpid"""),
@@ -129,8 +129,8 @@ PRIMARY = [
         pkey_alloc pkey_free pkey_mprotect"""),
     ("@sandbox", "restrict the caller further: seccomp filters and Landlock rulesets", """
         landlock_add_rule landlock_create_ruleset landlock_restrict_self seccomp"""),
-    ("@cpu-emulation", "other ABIs and CPU modes: LDT changes, vm86, execution domains (personality)", """
-        modify_ldt personality vm86 vm86old"""),
+    ("@cpu-emulation", "other ABIs and CPU modes: LDT changes, vm86, execution domains (personality), i386 socketcall (socket families out of seccomp's sight)", """
+        modify_ldt personality socketcall vm86 vm86old"""),
     ("@debug", "trace, inspect and compare other processes; performance monitoring (ESC SYS-PERF, CAP-SYS-PTRACE)", """
         kcmp lookup_dcookie perf_event_open pidfd_getfd process_vm_readv process_vm_writev ptrace"""),
     ("@file-handle", "file handles: open_by_handle_at opens any file on a filesystem by handle (the 'shocker' escape, CAP-SHOCKER)", """

@@ -108,6 +108,7 @@ struct VerifyArgs {
   std::string failOn;           // critical | high | medium ("" = the policy's own, else critical)
   std::string format = "text";  // text | json | sarif
   bool all = false;             // also list blocked and n/a entries
+  bool thisHost = false;        // judge for the running host: LSMs it does not enforce do not count
   std::string lxcConfig, oci;   // audit configurations ward did not write
 };
 
@@ -128,12 +129,20 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
   verify::Level gate = cmdFailOn.value_or(verify::Level::Critical);
   std::optional<bool> failed;   // set by the policy path: each policy against its own gate
 
+  verify::HostFacts host;
+  std::vector<std::string> hostNotes;
+  if (a.thisHost) host = driver::thisHost(&hostNotes);
+  if (a.format == "text")
+    for (const auto& n : hostNotes) std::fprintf(stderr, "note: --this-host: %s; its layer does not count\n", n.c_str());
+
   if (!a.lxcConfig.empty() || !a.oci.empty()) {
-    verify::Audited audited = !a.lxcConfig.empty() ? verify::auditLxcConfig(s.sources, a.lxcConfig)
-                                                   : verify::auditOciConfig(s.sources, a.oci);
+    verify::AuditOptions ao;
+    ao.apparmorEnabled = host.apparmorEnabled;
+    verify::Audited audited = !a.lxcConfig.empty() ? verify::auditLxcConfig(s.sources, a.lxcConfig, ao)
+                                                   : verify::auditOciConfig(s.sources, a.oci, ao);
     for (const auto& e : audited.errors) s.diags.error("E2005", {}, e);
     if (audited.ok()) {
-      findings = verify::verifyAudited(audited, catalog);
+      findings = verify::verifyAudited(audited, catalog, host);
       if (!cmdFailOn) gate = verify::effectiveFailOn(audited.policy, std::nullopt);
       if (a.format == "text")
         for (const auto& n : audited.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
@@ -145,7 +154,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
       for (auto& p : l.policies) policies.push_back(std::move(p));
     }
     if (!s.diags.hasErrors()) {
-      driver::Verified v = driver::verifyPolicies(s, std::move(policies), catalog, cmdFailOn);
+      driver::Verified v = driver::verifyPolicies(s, std::move(policies), catalog, cmdFailOn, host);
       findings = std::move(v.findings);
       gate = v.gate;
       failed = v.failed;
@@ -389,6 +398,8 @@ int run(int argc, char** argv) {
   check->add_option("--fail-on", checkArgs.failOn, "critical | high | medium (default: the policy's, else critical)")
       ->check(CLI::IsMember({"critical", "high", "medium"}));
   check->add_flag("--all", checkArgs.all, "also list the entries that are blocked or not applicable");
+  check->add_flag("--this-host", checkArgs.thisHost,
+                  "judge for this host: AppArmor or SELinux layers it does not enforce do not count");
 
   VerifyArgs verifyArgs;
   auto* verifyCmd = app.add_subcommand("verify", "verify policies (or an existing LXC/OCI configuration) against the escape catalog");
@@ -398,6 +409,8 @@ int run(int argc, char** argv) {
   verifyCmd->add_option("--format", verifyArgs.format, "text (default), json or sarif")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   verifyCmd->add_flag("--all", verifyArgs.all, "also list the entries that are blocked or not applicable");
+  verifyCmd->add_flag("--this-host", verifyArgs.thisHost,
+                      "judge for this host: AppArmor or SELinux layers it does not enforce do not count");
   auto* lxcOpt = verifyCmd->add_option("--lxc-config", verifyArgs.lxcConfig, "audit an LXC container config (follows lxc.include)");
   auto* ociOpt = verifyCmd->add_option("--oci", verifyArgs.oci, "audit an OCI bundle's config.json");
   lxcOpt->excludes(ociOpt);

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/apparmor/load.h"
+#include "backend/selinux/selinux.h"
 #include "base/fileio.h"
 #include "base/sha256.h"
 #include "lower/lower.h"
@@ -212,8 +214,19 @@ void toSessionSpans(const Session& session, std::vector<verify::Finding>& findin
   }
 }
 
+verify::HostFacts thisHost(std::vector<std::string>* why) {
+  verify::HostFacts h;
+  auto aa = backend::apparmor::hostStatus();
+  auto se = backend::selinux::hostStatus();
+  h.apparmorEnabled = aa.enabled;
+  h.selinuxEnabled = se.enabled;
+  if (why && !aa.enabled) why->push_back("AppArmor: " + aa.reason);
+  if (why && !se.enabled) why->push_back("SELinux: " + se.reason);
+  return h;
+}
+
 Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,
-                        std::optional<verify::Level> failOn) {
+                        std::optional<verify::Level> failOn, const verify::HostFacts& host) {
   Verified out;
   backend::Options bo;
   bo.allocate = false;  // checking never takes MCS categories or id ranges
@@ -238,7 +251,7 @@ Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, cons
   std::vector<verify::Compiled> all;
   verify::Level strictest = verify::Level::Critical;
   for (const auto& cp : out.policies) {
-    auto f = verify::verify(cp.policy, cp.artifacts, catalog);
+    auto f = verify::verify(cp.policy, cp.artifacts, catalog, host);
     const verify::Level own = verify::effectiveFailOn(cp.policy, failOn);
     strictest = std::min(strictest, own);
     out.failed = out.failed || verify::failsGate(f, own);   // each policy against its own fail_on

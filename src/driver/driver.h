@@ -91,8 +91,13 @@ struct Verified {
 // `ward check`, the language server and audits share this: lower, emit every target in memory (never
 // allocating MCS categories or id ranges), run the verifier on each policy and across them, and warn
 // about `accept` statements that name no catalog entry (W0005).
+// `host`: judge for a particular host (see verify::HostFacts); {} = as written.
 Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,
-                        std::optional<verify::Level> failOn);
+                        std::optional<verify::Level> failOn, const verify::HostFacts& host = {});
+
+// The running host's facts: whether AppArmor and SELinux are enabled (backend/apparmor hostStatus,
+// is_selinux_enabled). `why` gets one line per LSM that is not enabled, in plain words.
+verify::HostFacts thisHost(std::vector<std::string>* why = nullptr);
 
 // Writes `content` to `path` atomically: a temporary file in the same directory, fsync, rename.
 // Returns an error message, or "" on success.

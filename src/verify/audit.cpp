@@ -1189,9 +1189,9 @@ Audited auditOciText(SourceManager& sources, const std::string& displayName, con
   return out;
 }
 
-std::vector<Finding> verifyAudited(const Audited& audited, const Catalog& catalog) {
+std::vector<Finding> verifyAudited(const Audited& audited, const Catalog& catalog, const HostFacts& host) {
   if (!audited.ok()) return {};
-  return verify(audited.policy, audited.artifacts, catalog);
+  return verify(audited.policy, audited.artifacts, catalog, host);
 }
 
 }  // namespace ward::verify

@@ -65,6 +65,6 @@ Audited auditOciText(SourceManager& sources, const std::string& displayName, con
                      const AuditOptions& options = {});
 
 // verify() on the audit (empty when !audited.ok()).
-std::vector<Finding> verifyAudited(const Audited& audited, const Catalog& catalog);
+std::vector<Finding> verifyAudited(const Audited& audited, const Catalog& catalog, const HostFacts& host = {});
 
 }  // namespace ward::verify

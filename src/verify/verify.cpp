@@ -54,6 +54,7 @@ struct Bind {
 
 struct Model {
   const ir::Policy& p;
+  HostFacts host;
   // seccomp
   std::optional<std::vector<bpf::Insn>> program;
   std::string seccompNote;   // why seccomp is not evaluated
@@ -521,6 +522,9 @@ LayerVerdict evalCapabilities(const Model& m, const Guard& g) {
 
 // ---- apparmor -------------------------------------------------------------------------------------
 LayerVerdict evalApparmor(const Model& m, const Guard& g) {
+  if (m.host.apparmorEnabled == false)
+    return notEvaluated(m, Layer::Apparmor, "AppArmor is not enabled on this host: no profile is applied",
+                        m.orPolicy(m.p.apparmor.span));
   if (!m.aaEvaluated) return notEvaluated(m, Layer::Apparmor, m.aaNote, m.orPolicy(m.aaSpan));
   std::string blockedText;
   Span blockSpan;
@@ -739,6 +743,9 @@ LayerVerdict evalUserns(const Model& m, const Guard& g) {
 }
 
 LayerVerdict evalSelinux(const Model& m, const Guard&) {
+  if (m.host.selinuxEnabled == false)
+    return notEvaluated(m, Layer::Selinux, "SELinux is not enabled on this host: no label is applied",
+                        m.orPolicy(m.p.selinux.span));
   static const std::set<std::string> unconfined{"spc_t", "unconfined_t", "unconfined_service_t", "kernel_t",
                                                 "super_t", "container_runtime_t"};
   if (m.rawSelinuxType)
@@ -797,7 +804,10 @@ LayerVerdict evalRuntime(const Model& m, const Guard& g) {
   if (g.check == "no-host-namespaces") {
     if (!m.hostNamespaces.empty())
       return verdict(m, Layer::Runtime, false, m.hostNamespaces.front().second, m.hostNamespaces.front().first);
-    return verdict(m, Layer::Runtime, true, "own pid, network, ipc, uts and mount namespaces", p.span);
+    if (p.identity.privileged)   // no user namespace of its own: the host's (NS-PRIVILEGED says what that gives)
+      return verdict(m, Layer::Runtime, false, "privileged: the container shares the host's user namespace",
+                     m.orPolicy(p.identity.privilegedSpan));
+    return verdict(m, Layer::Runtime, true, "own user, pid, network, ipc, uts and mount namespaces", p.span);
   }
   if (g.check == "no-shared-propagation") {
     if (!m.sharedPropagation.empty())
@@ -983,8 +993,9 @@ const char* statusName(Status s) {
 }
 
 std::vector<Finding> verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
-                            const Catalog& catalog) {
+                            const Catalog& catalog, const HostFacts& host) {
   Model m = buildModel(lowered, artifacts);
+  m.host = host;
   std::vector<Finding> out;
   out.reserve(catalog.entries.size());
   for (const auto& e : catalog.entries) {

@@ -54,11 +54,20 @@ struct Finding {
   std::vector<std::string> notes;  // e.g. "accept ESC-X is not needed: the entry is blocked"
 };
 
+// What the host that runs the container enforces, when the caller judges for a particular host (`ward
+// lxc-hook` at container start; `ward check/verify --this-host`). nullopt = judge the artifacts as written,
+// for a host that applies every layer. false = the kernel does not enforce that LSM: its layer is reported
+// as not evaluated and never counts as a block (LXC starts the container without the profile or label).
+struct HostFacts {
+  std::optional<bool> apparmorEnabled;
+  std::optional<bool> selinuxEnabled;
+};
+
 // One policy with its artifacts (as backend::emit / driver::build produce them: "P.bpf", "P.apparmor",
 // "P.lxc.conf", "P.oci.json" ...). Artifacts may be empty: the layers that need them are then reported as
 // not evaluated and count as not blocking.
 std::vector<Finding> verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
-                            const Catalog& catalog);
+                            const Catalog& catalog, const HostFacts& host = {});
 
 // Across policies meant to run side by side: overlapping id maps (NS-SHARED-IDMAP, RES-INOTIFY: ulimits and
 // inotify instances are per kernel uid) and shared bridges (NET-L2-SPOOF). Id maps come from each policy's

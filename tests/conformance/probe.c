@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -174,6 +175,17 @@ static long statusNum(const char *key) {
   return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
+/* `list` ("cpu,cpuacct") names `controller` as one of its comma-separated entries. */
+static int namesController(const char *list, const char *controller) {
+  size_t n = strlen(controller);
+  const char *p = list;
+  while ((p = strstr(p, controller)) != NULL) {
+    if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+    p += n;
+  }
+  return 0;
+}
+
 /* The own cgroup path of a v1 controller ("" for v2 / unified). */
 static int cgroupPath(const char *controller, char *out, size_t n) {
   static char buf[4096];
@@ -183,7 +195,7 @@ static int cgroupPath(const char *controller, char *out, size_t n) {
     char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (!c2) continue;
     *c2 = 0;
-    if ((controller && strstr(c1 + 1, controller)) || (!controller && c1[1] == 0)) {
+    if ((controller && namesController(c1 + 1, controller)) || (!controller && c1[1] == 0)) {
       snprintf(out, n, "%s", c2 + 1);
       return 0;
     }
@@ -191,15 +203,60 @@ static int cgroupPath(const char *controller, char *out, size_t n) {
   return -1;
 }
 
+static int privateNs(struct result *r);
+static const char *scratch(void);
+
+/* The v1 hierarchy's option list for a controller, as /proc/self/cgroup names it ("cpu,cpuacct"). */
+static int cgroupHierarchy(const char *controller, char *out, size_t n) {
+  static char buf[4096];
+  char *line, *save;
+  if (readFile("/proc/self/cgroup", buf, sizeof buf) != 0) return -1;
+  for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) continue;
+    *c2 = 0;
+    if (namesController(c1 + 1, controller)) { snprintf(out, n, "%s", c1 + 1); return 0; }
+  }
+  return -1;
+}
+
+/* LXC skips lxc.mount.auto's cgroup for a container that keeps CAP_SYS_ADMIN (it can mount its own). Then
+ * the probe mounts the hierarchy itself, in a private mount namespace (it runs in a forked child), reads
+ * the file at the top of its cgroup namespace (the container's own cgroup), and unmounts at once. */
+static int cgroupFileMounted(const char *controller, const char *file, char *val, size_t n, char *where, size_t wn) {
+  char opts[256], path[1100];
+  struct result r;
+  const char *dir;
+  int rc;
+  if (cgroupHierarchy(controller, opts, sizeof opts) != 0 || privateNs(&r) != 0) return -1;
+  dir = scratch();
+  if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) != 0) { rmdir(dir); return -1; }
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  rc = readFile(path, val, n);
+  if (rc == 0) snprintf(where, wn, "%s (the probe's own read-only mount of the %s hierarchy)", file, opts);
+  umount2(dir, MNT_DETACH);
+  rmdir(dir);
+  return rc;
+}
+
 static int cgroupFile(const char *controller, const char *file, char *val, size_t n, char *where, size_t wn) {
   char path[1100], p[512];
   if (cgroupPath(controller, p, sizeof p) == 0) {
     snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s/%s", controller, strcmp(p, "/") ? p : "", file);
     if (readFile(path, val, n) == 0) { snprintf(where, wn, "%s", path); return 0; }
+    /* Without a cgroup namespace LXC binds the container's own cgroup directory at the controller's mount
+     * point, so the file sits at its top, while /proc/self/cgroup shows the host's path. (The real root
+     * cgroup has no limit files, so this never reads a host-wide value.) */
+    snprintf(path, sizeof path, "/sys/fs/cgroup/%s/%s", controller, file);
+    if (strcmp(p, "/") && readFile(path, val, n) == 0) { snprintf(where, wn, "%s", path); return 0; }
   }
   if (cgroupPath(NULL, p, sizeof p) == 0) {
     snprintf(path, sizeof path, "/sys/fs/cgroup%s/%s", strcmp(p, "/") ? p : "", file);
     if (readFile(path, val, n) == 0) { snprintf(where, wn, "%s", path); return 0; }
+  }
+  if (controller && access("/sys/fs/cgroup", F_OK) == 0 && cgroupPath(controller, p, sizeof p) == 0) {
+    snprintf(path, sizeof path, "/sys/fs/cgroup/%s", controller);
+    if (access(path, F_OK) != 0) return cgroupFileMounted(controller, file, val, n, where, wn);
   }
   return -1;
 }
@@ -331,7 +388,20 @@ static struct result pKernfs(void) {
   }
   return any(rs, 3);
 }
-static struct result pBinfmt(void) { return mountProbe("binfmt_misc", NULL, "register", O_WRONLY); }
+static int initialUserNs(void);
+/* Since Linux 6.7 a binfmt_misc mounted in a user namespace other than the initial one is that namespace's
+ * own instance: registering there changes nothing for the host (fs/binfmt_misc.c, "binfmt_misc: enable
+ * sandboxed mounts"). Open only where the mount reaches the host's registry. */
+static struct result pBinfmt(void) {
+  struct utsname u;
+  int maj = 0, min = 0;
+  struct result r = mountProbe("binfmt_misc", NULL, "register", O_WRONLY);
+  uname(&u);
+  sscanf(u.release, "%d.%d", &maj, &min);
+  if (r.status == OPEN && !initialUserNs() && (maj > 6 || (maj == 6 && min >= 7)))
+    return R(BLOCKED, "binfmt_misc mounts, but in a user namespace on Linux %s it is the namespace's own registry", u.release);
+  return r;
+}
 static struct result pPropagation(void) { return scanMounts(sharedMount, R(BLOCKED, "no shared propagation")); }
 static struct result pProcRemount(void) { return mountProbe("proc", NULL, "sys/kernel/core_pattern", O_WRONLY); }
 static struct result pHostdisk(void) {
@@ -523,21 +593,54 @@ static struct result pMountApi(void) {
   if (rc >= 0) close((int)rc);
   return syscallResult(rc, errno, "fsopen(bad flags)");
 }
+#if defined(__x86_64__)
+/* i386 socketcall(SYS_SOCKET, {family, type, 0}) through int 0x80: the family sits in memory, where seccomp
+ * cannot read it. The argument block must lie below 4 GiB for the 32-bit entry. Returns the raw result. */
+static long i386Socket(int family, int type) {
+  unsigned int *args = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  long r;
+  if (args == MAP_FAILED) return -ENOMEM;
+  args[0] = (unsigned)family;
+  args[1] = (unsigned)type;
+  args[2] = 0;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(102L), "b"(1L), "c"((long)args) : "memory", "r8", "r9", "r10", "r11");
+  if (r >= 0) close((int)r);
+  munmap(args, 4096);
+  return r;
+}
+#endif
+
+/* AF_ALG and AF_VSOCK through socket(2), and on x86_64 also through i386 socketcall(2). */
 static struct result pAfAlgVsock(void) {
-  struct result rs[2];
-  int fams[2] = {38, 40}, types[2] = {SOCK_SEQPACKET, SOCK_STREAM}, i;
+  struct result rs[4];
+  int fams[2] = {38, 40}, types[2] = {SOCK_SEQPACKET, SOCK_STREAM}, i, n = 2;
+  const char *names[2] = {"AF_ALG", "AF_VSOCK"};
   for (i = 0; i < 2; i++) {
     int fd = socket(fams[i], types[i] | SOCK_CLOEXEC, 0);
-    if (fd >= 0) { close(fd); rs[i] = R(OPEN, "socket(%d) succeeded", fams[i]); }
-    else if (errno == EAFNOSUPPORT) rs[i] = R(gUnconfined ? NA : BLOCKED, "socket(%d): %s", fams[i], strerror(errno));
-    else rs[i] = syscallResult(-1, errno, fams[i] == 38 ? "socket(AF_ALG)" : "socket(AF_VSOCK)");
+    if (fd >= 0) { close(fd); rs[i] = R(OPEN, "socket(%s) succeeded", names[i]); }
+    else if (errno == EAFNOSUPPORT) rs[i] = R(gUnconfined ? NA : BLOCKED, "socket(%s): %s", names[i], strerror(errno));
+    else rs[i] = syscallResult(-1, errno, i == 0 ? "socket(AF_ALG)" : "socket(AF_VSOCK)");
   }
-  return any(rs, 2);
+#if defined(__x86_64__)
+  for (i = 0; i < 2; i++, n++) {
+    long r = i386Socket(fams[i], types[i]);
+    if (r >= 0) rs[n] = R(OPEN, "i386 socketcall(SYS_SOCKET, %s) succeeded", names[i]);
+    else if (-r == EAFNOSUPPORT) rs[n] = R(gUnconfined ? NA : BLOCKED, "i386 socketcall(%s): %s", names[i], strerror((int)-r));
+    else if (-r == ENOSYS && gUnconfined) rs[n] = R(NA, "no IA32 emulation");
+    else rs[n] = syscallResult(-1, (int)-r, i == 0 ? "i386 socketcall(SYS_SOCKET, AF_ALG)" : "i386 socketcall(SYS_SOCKET, AF_VSOCK)");
+  }
+#endif
+  return any(rs, n);
 }
 static struct result pCompat(void) {
   struct result rs[2];
   long r;
 #if defined(__x86_64__)
+  /* A bypass is the 32-bit entry allowing what the native one refuses: when the policy allows the call
+   * natively too, the other ABIs have nothing to bypass. (The probe runs in a forked child; a new user
+   * namespace there is gone when it exits.) */
+  if (!gUnconfined && syscall(SYS_unshare, 0x10000000L) == 0)
+    return R(BLOCKED, "native unshare(CLONE_NEWUSER) is allowed too: no rule to bypass");
   __asm__ volatile("int $0x80" : "=a"(r) : "a"(310L), "b"(0x10000000L) : "memory", "r8", "r9", "r10", "r11");
   rs[0] = r >= 0 ? R(OPEN, "i386 unshare(CLONE_NEWUSER) succeeded")
                  : -r == ENOSYS ? R(NA, "no IA32 emulation")
@@ -633,6 +736,11 @@ static struct result pLeakedFd(void) {
   }
   closedir(d);
   return r;
+}
+/* The initial user namespace has the fixed inode PROC_USER_INIT_INO. */
+static int initialUserNs(void) {
+  struct stat st;
+  return stat("/proc/self/ns/user", &st) == 0 && st.st_ino == 0xEFFFFFFDul;
 }
 static struct result pNsPrivileged(void) {
   char buf[256];

@@ -156,12 +156,44 @@ expect_open() {
   done
 }
 
+# expect_verifier_agrees RUN: the verifier, judging the same policy for this host (`ward verify --this-host`:
+# AppArmor and SELinux count only where the kernel enforces them), must not call blocked what the probe
+# found open. The other way round (verifier open, probe blocked) is the verifier being conservative, e.g. a
+# probe that tries one technique of several: printed as a note.
+VERIFY_JSON=$CONF_TMP/verify.json
+"$WARD_EXE" verify --this-host --all --format json "$POL/conformance.ward" >"$VERIFY_JSON" 2>"$CONF_TMP/verify.err"
+[ -s "$VERIFY_JSON" ] || { fail "ward verify --this-host printed no JSON"; cat "$CONF_TMP/verify.err" >&2; }
+verifier_status() {  # RUN ID
+  python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(next((f["status"] for f in d["findings"] if f["policy"] == sys.argv[2] and f["id"] == sys.argv[3]), "missing"))' \
+    "$VERIFY_JSON" "$1" "$2"
+}
+expect_verifier_agrees() {
+  local run=$1 id s v agree=0 conservative=0 wrong=0
+  while read -r id; do
+    s=$(probe_status "$CONF_TMP/$run.out" "$id")
+    v=$(verifier_status "$run" "$id")
+    case "$s/$v" in
+      open/open | open/accepted | blocked/blocked | blocked/blocked-by-one-layer) agree=$((agree + 1)) ;;
+      open/blocked | open/blocked-by-one-layer)
+        wrong=$((wrong + 1))
+        fail "$run: $id: the verifier says $v, the probe found it open: $(grep "^$id " "$CONF_TMP/$run.out" | cut -d' ' -f3-)" ;;
+      blocked/open) conservative=$((conservative + 1)); echo "  note $run: $id: the verifier says open, the probe found it blocked" ;;
+      *) echo "  note $run: $id: probe $s, verifier $v" ;;
+    esac
+  done <"$CONF_TMP/applicable"
+  echo "verifier vs probes, $run: $agree agree, $conservative where only the verifier says open, $wrong where only the probe does"
+}
+
 expect_blocked default
 expect_blocked default_priv NS-PRIVILEGED NS-HOST-NS   # privileged = the host's user namespace
 expect_open default_priv NS-PRIVILEGED
 OPENED=(CAP-NET-RAW CAP-NET-ADMIN SYS-KEYCTL SYS-BPF SYS-PERSONALITY NS-USERNS-NEST MNT-DEVPTS)
 expect_open open "${OPENED[@]}"
 expect_open open_priv "${OPENED[@]}" NS-PRIVILEGED ESC-SYSRQ ESC-CORE-PATTERN
+
+for run in "${RUNS[@]}"; do expect_verifier_agrees "$run"; done
 
 if [ "$FAILURES" -gt 0 ]; then
   echo "conformance.lxc: $FAILURES check(s) failed" >&2
