@@ -366,22 +366,8 @@ bool collectRules(Ctx& c, FileId id, int depth, bool inProfile, std::vector<AaLi
     if (rule.back() == ',') rule.pop_back();
     rule = trim(rule);
     std::string why = c.sm.displayName(id) + ":" + std::to_string(lineNo);
-    auto w = words(rule);
-    std::size_t i = 0;
-    bool deny = false;
-    while (i < w.size() && (w[i] == "audit" || w[i] == "allow" || w[i] == "deny" || w[i] == "owner")) {
-      deny = deny || w[i] == "deny";
-      ++i;
-    }
-    if (i < w.size() && w[i] == "file" && i + 1 == w.size()) {
-      std::string prefix;
-      for (std::size_t j = 0; j < i; ++j) prefix += w[j] + " ";
-      rule = prefix + "/** rwlkmix";
-      why += " (`file,`: every file)";
-    } else if (i < w.size() && w[i] == "mount" && !deny && rule.find("fstype=") == std::string::npos &&
-               rule.find("type=") == std::string::npos && rule.find("options") != std::string::npos) {
-      continue;   // bind/move/remount only
-    }
+    // `file,` and mount rules with options are read by apparmor_rules as apparmor_parser 3.0.8 compiles
+    // them (an options rule with a flag other than bind/move/remount/propagation also allows new mounts).
     out.push_back({rule, c.lineSpan(id, lineNo), why});
   }
   return true;
