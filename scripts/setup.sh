@@ -14,6 +14,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # real consumers of the artifacts
   apparmor lxc lxc-templates runc busybox-static uidmap iproute2
+  # a real service for tests/conformance/run_workloads.sh (redis-server and redis-cli, bound read-only)
+  redis-server
   # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test
   golang-github-docker-docker-dev
 )

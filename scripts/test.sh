@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: install what is needed, build, run the whole ctest suite (unit, golden, and integration with
-# the real kernel, apparmor_parser, lxc, runc and a Node LSP client), then the parser/checker/driver tests
+# Every test: install what is needed, build, run the whole ctest suite (unit, golden, integration with the
+# real kernel, apparmor_parser, lxc, runc and a Node LSP client, and the conformance suites: probes in real
+# LXC containers, real workloads, the comparison with Docker's and LXC's defaults), then the parser/checker/driver tests
 # and the >1,000-input robustness test again under AddressSanitizer + UndefinedBehaviorSanitizer.
 #   WARD_FUZZ_SECONDS=N   also build the libFuzzer target with clang and fuzz the parser + checker N seconds
 set -euo pipefail
@@ -10,9 +11,7 @@ jobs=$(nproc)
 
 cmake --preset default
 cmake --build --preset default -j"$jobs"
-# conformance-wip: the in-container conformance, workload and comparison suites of issue 4 (not finished;
-# run them with `ctest --test-dir build -L conformance-wip`).
-ctest --preset default -j1 -LE conformance-wip
+ctest --preset default -j1
 
 cmake --preset asan
 asan_tests=(test_base test_report test_syntax test_sema test_lower test_driver test_cli)

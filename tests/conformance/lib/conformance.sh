@@ -68,6 +68,21 @@ conf_calibrate() { (cd / && "$CONF_PROBE" --unconfined) >"$1"; }
 conf_applicable() { awk '$2 == "open" {print $1}' "$1"; }
 
 # ---- LXC ------------------------------------------------------------------------------------------------
+# conf_hard_limit NAME: this process's hard limit for an lxc.prlimit name (nofile, memlock, ...), in the
+# units lxc.prlimit takes, or "unlimited"; empty for an unknown name.
+conf_hard_limit() {
+  local row
+  case $1 in
+    as) row="Max address space" ;; core) row="Max core file size" ;; cpu) row="Max cpu time" ;;
+    data) row="Max data size" ;; fsize) row="Max file size" ;; locks) row="Max file locks" ;;
+    memlock) row="Max locked memory" ;; msgqueue) row="Max msgqueue size" ;; nice) row="Max nice priority" ;;
+    nofile) row="Max open files" ;; nproc) row="Max processes" ;; rss) row="Max resident set" ;;
+    rtprio) row="Max realtime priority" ;; rttime) row="Max realtime timeout" ;;
+    sigpending) row="Max pending signals" ;; stack) row="Max stack size" ;; *) return 0 ;;
+  esac
+  awk -v r="$row" 'index($0, r) == 1 { n = split(substr($0, length(r) + 1), f, " "); print f[2]; exit }' /proc/self/limits
+}
+
 # lxc_new NAME CONFIG_TEXT: a busybox container whose whole config is CONFIG_TEXT plus the rootfs, the
 # hostname, an empty network and the probe bound read-only at /usr/local/bin/ward-probe. The rootfs is
 # built for the lxc.idmap lines in CONFIG_TEXT (or in files it lxc.includes directly).
@@ -89,15 +104,19 @@ lxc_new() {
   [ -n "$maps" ] && chown "$(echo "$maps" | awk '$3 == "u" && $4 == 0 {print $5; exit}'):$(echo "$maps" | awk '$3 == "g" && $4 == 0 {print $5; exit}')" \
     "$rootfs/usr/local" "$rootfs/usr/local/bin" "$rootfs/www" 2>/dev/null
   # A hard rlimit above this process's own cannot be set without CAP_SYS_RESOURCE (some CI sandboxes drop
-  # it): cap ward's `nofile` at what we have, and say so. No probe looks at rlimits.
-  local nofile have
-  nofile=$( { echo "$text"; echo "$text" | sed -n 's/^lxc.include = //p' | while read -r f; do [ -f "$f" ] && cat "$f"; done; } |
-    sed -n 's/^lxc.prlimit.nofile = //p' | tail -n 1)
-  have=$(ulimit -Hn)
-  if [ -n "$nofile" ] && [ "$have" != unlimited ] && (( (0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1) == 0 )) &&
-     [ "${nofile#*:}" != unlimited ] && [ "${nofile#*:}" -gt "$have" ]; then
-    echo "  note $name: lxc.prlimit.nofile ${nofile} lowered to ${nofile%%:*}:$have (no CAP_SYS_RESOURCE to raise the hard limit)" >&2
-    text+=$'\n'"lxc.prlimit.nofile = ${nofile%%:*}:$have"
+  # it): cap ward's rlimits (nofile, memlock, ...) at what we have, and say so. No probe looks at rlimits.
+  if (( (0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1) == 0 )); then
+    local key val soft hard have
+    while read -r key val; do
+      have=$(conf_hard_limit "$key")
+      [ -n "$have" ] && [ "$have" != unlimited ] || continue
+      soft=${val%%:*} hard=${val#*:}
+      [ "$hard" = unlimited ] || [ "$hard" -gt "$have" ] || continue
+      [ "$soft" = unlimited ] || [ "$soft" -gt "$have" ] && soft=$have   # soft <= hard (setrlimit: EINVAL)
+      echo "  note $name: lxc.prlimit.$key $val lowered to $soft:$have (no CAP_SYS_RESOURCE to raise the hard limit)" >&2
+      text+=$'\n'"lxc.prlimit.$key = $soft:$have"
+    done < <( { echo "$text"; echo "$text" | sed -n 's/^lxc.include = //p' | while read -r f; do [ -f "$f" ] && cat "$f"; done; } |
+      sed -n 's/^lxc\.prlimit\.\([a-z]*\) = \(.*\)/\1 \2/p' | awk '{v[$1] = $2} END {for (k in v) print k, v[k]}')
   fi
   {
     echo "lxc.rootfs.path = dir:$rootfs"
@@ -112,6 +131,8 @@ lxc_new() {
 # lxc_run NAME OUT CMD...: lxc-execute in a private mount namespace (with root's subordinate ids for the
 # container's maps in an overlay on /etc); stdout to OUT, stderr to OUT.err, LXC's log to OUT.log.
 # CONF_SETUP: shell commands run first in that namespace (e.g. tmpfs mounts for bind sources).
+# CONF_UNSHARE: more unshare(1) options, e.g. --net for a private network namespace (bridges the config
+# names can then be created there without touching the host's network).
 lxc_run() {
   local name=$1 out=$2
   shift 2
@@ -128,7 +149,8 @@ lxc_run() {
   fi
   local q="" a
   for a in "$@"; do q+=" $(printf '%q' "$a")"; done
-  timeout "${CONF_TIMEOUT:-180}" unshare -m --propagation private bash -c \
+  # shellcheck disable=SC2086
+  timeout "${CONF_TIMEOUT:-180}" unshare -m ${CONF_UNSHARE:-} --propagation private bash -c \
     "$setup exec lxc-execute -P '$CONF_LXCPATH' -n '$name' -l DEBUG -o '$out.log' --$q" >"$out" 2>"$out.err"
 }
 
