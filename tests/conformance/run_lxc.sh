@@ -33,18 +33,6 @@ FAILURES=0
 # ---- the policies ------------------------------------------------------------------------------------------
 POL=$CONF_TMP/policies
 mkdir -p "$POL"
-# WARD_CONF_SOCKET_WORKAROUND=1: add `deny socket(domain == 40)` (AF_VSOCK, which base denies through AppArmor
-# anyway) to every policy, for a seccomp backend that rejects base.unprivileged's socket rules (E1001
-# "File exists"), and `net.ipv4.ping_group_range = "0 65535"` (base's "0 2147483647" is EINVAL inside a
-# user namespace whose gid map has 65536 ids, so LXC fails to start idmapped containers). Off by default:
-# the suite must pass on the stdlib as it is.
-WA=""
-SYSCTL_WA=""
-if [ "${WARD_CONF_SOCKET_WORKAROUND:-}" = 1 ]; then
-  WA='deny socket(domain == 40);'
-  SYSCTL_WA='sysctl { net.ipv4.ping_group_range = "0 65535"; }'
-  echo "NOTE: WARD_CONF_SOCKET_WORKAROUND=1: every policy also says $WA $SYSCTL_WA"
-fi
 OPENING="
   capabilities { keep sys_admin, net_raw, net_admin; }
   mounts { proc rw; }
@@ -53,23 +41,14 @@ OPENING="
     allow mount, umount2, keyctl, bpf;
     allow personality;
     allow unshare;
-    $WA
   }"
 PRIV='identity { privileged "conformance: the privileged launch"; }'
-DEFAULT=""
-[ -n "$WA" ] && DEFAULT="syscalls { $WA }
-  $SYSCTL_WA"
-OPENING+="
-  $SYSCTL_WA"
 cat >"$POL/conformance.ward" <<EOF
 // Written by tests/conformance/run_lxc.sh.
 import "std/base";
-policy default extends base.unprivileged {
-  $DEFAULT
-}
+policy default extends base.unprivileged { }
 policy default_priv extends base.unprivileged {
   $PRIV
-  $DEFAULT
 }
 policy open extends base.unprivileged {
 $OPENING
