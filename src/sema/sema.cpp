@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "base/sha256.h"
 #include "sema/internal.h"
@@ -520,6 +522,87 @@ std::string ruleKey(const ir::SyscallRule& r) {
   return k;
 }
 
+// ---- can two conditional rules match one call? ------------------------------------------------------
+// Used for a child's conditional rules next to inherited ones (W0007). "Disjoint" must be proven; when it
+// cannot be, the rules may overlap.
+using Op = ir::ArgCondition::Op;
+constexpr std::uint64_t kAll = ~std::uint64_t{0};
+
+struct Interval {
+  std::uint64_t lo = 0, hi = kAll;
+  bool empty = false;
+};
+
+// Eq, Lt, Le, Gt, Ge as the interval of values they accept; nullopt for Ne and masked comparisons.
+std::optional<Interval> intervalOf(const ir::ArgCondition& c) {
+  switch (c.op) {
+    case Op::Eq: return Interval{c.value, c.value, false};
+    case Op::Lt: return c.value == 0 ? Interval{0, 0, true} : Interval{0, c.value - 1, false};
+    case Op::Le: return Interval{0, c.value, false};
+    case Op::Gt: return c.value == kAll ? Interval{0, 0, true} : Interval{c.value + 1, kAll, false};
+    case Op::Ge: return Interval{c.value, kAll, false};
+    case Op::Ne:
+    case Op::MaskedEq: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// The smallest x >= lo with (x & mask) == value (value within mask), if there is one.
+std::optional<std::uint64_t> nextMasked(std::uint64_t lo, std::uint64_t mask, std::uint64_t value) {
+  // x follows lo's bits from the top as long as the fixed bits allow. `bump` is the lowest free bit seen so
+  // far where lo has 0: setting it gives a larger number whose lower bits can then be as small as allowed.
+  auto raise = [&](int i) {   // lo's bits above i, 1 at i, then the smallest allowed rest
+    const std::uint64_t b = std::uint64_t{1} << i;
+    const std::uint64_t high = i == 63 ? 0 : (lo & ~((b << 1) - 1));
+    return high | b | (value & (b - 1));
+  };
+  int bump = -1;
+  for (int i = 63; i >= 0; --i) {
+    const std::uint64_t b = std::uint64_t{1} << i;
+    if (!(mask & b)) {
+      if (!(lo & b)) bump = i;
+      continue;
+    }
+    if ((value & b) == (lo & b)) continue;
+    if (value & b) return raise(i);            // a fixed 1 where lo has 0
+    if (bump < 0) return std::nullopt;         // a fixed 0 where lo has 1, and no free bit above to raise
+    return raise(bump);
+  }
+  return lo;   // lo itself matches
+}
+
+// No value of one argument satisfies both comparisons.
+bool disjoint(const ir::ArgCondition& a, const ir::ArgCondition& b) {
+  auto ia = intervalOf(a), ib = intervalOf(b);
+  if ((ia && ia->empty) || (ib && ib->empty)) return true;
+  if (a.op == Op::Ne || b.op == Op::Ne) {
+    const auto& ne = a.op == Op::Ne ? a : b;
+    const auto& other = a.op == Op::Ne ? b : a;
+    // Disjoint only when the other accepts exactly the one value `ne` refuses.
+    if (other.op == Op::Ne) return false;
+    if (other.op == Op::MaskedEq) return other.mask == kAll && other.value == ne.value;
+    const auto io = intervalOf(other);
+    return io->lo == ne.value && io->hi == ne.value;
+  }
+  if (a.op == Op::MaskedEq && b.op == Op::MaskedEq) return ((a.value ^ b.value) & a.mask & b.mask) != 0;
+  if (a.op == Op::MaskedEq || b.op == Op::MaskedEq) {
+    const auto& m = a.op == Op::MaskedEq ? a : b;
+    const Interval iv = a.op == Op::MaskedEq ? *ib : *ia;
+    if (m.value & ~m.mask) return true;   // never holds (E0306 reports it)
+    const auto x = nextMasked(iv.lo, m.mask, m.value);
+    return !x || *x > iv.hi;
+  }
+  return ia->hi < ib->lo || ib->hi < ia->lo;
+}
+
+// Some call could satisfy both rules' conditions (as far as ward can tell).
+bool mayOverlap(const ir::SyscallRule& a, const ir::SyscallRule& b) {
+  for (const auto& ca : a.conditions)
+    for (const auto& cb : b.conditions)
+      if (ca.index == cb.index && disjoint(ca, cb)) return false;
+  return true;
+}
+
 Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, const Level& own) {
   Level out;
   auto parentSpan = [&](std::size_t i) { return parents[i].span; };
@@ -581,24 +664,37 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
   out.keep.insert(out.keep.end(), own.keep.begin(), own.keep.end());
   out.drop.insert(out.drop.end(), own.drop.begin(), own.drop.end());
 
-  // Syscall rules: the child's rules for a syscall replace every inherited rule for it; two parents that
+  // Syscall rules (language.md, "Inheritance"). A child's rule without conditions decides the whole system
+  // call: it replaces every inherited rule for it. A child's rules with conditions are added to the
+  // inherited ones and replace only an inherited rule with exactly the same conditions, so `deny
+  // socket(domain == AF_PACKET)` narrows what the parents allowed instead of dropping it. Two parents that
   // give one (syscall, conditions) different actions conflict unless the child decides.
-  std::set<std::string> ownNames;
-  for (const auto& rule : own.rules) ownNames.insert(rule.name);
+  std::set<std::string> ownUncond, ownKeys;
+  for (const auto& rule : own.rules) {
+    if (rule.conditions.empty()) ownUncond.insert(rule.name);
+    ownKeys.insert(ruleKey(rule));
+  }
   std::map<std::string, std::pair<const ir::SyscallRule*, std::size_t>> seen;
-  std::set<std::string> reportedRules;
+  std::set<std::string> reportedRules, replacedKeys;
+  std::vector<std::size_t> viaParent;   // viaParent[k]: the parent out.rules[k] was inherited through
   for (std::size_t i = 0; i < parents.size(); ++i) {
     for (const auto& rule : parents[i].level->rules) {
-      if (ownNames.count(rule.name)) continue;
+      if (ownUncond.count(rule.name)) continue;
       std::string key = ruleKey(rule);
+      if (ownKeys.count(key)) {
+        replacedKeys.insert(key);
+        continue;
+      }
       auto it = seen.find(key);
       if (it != seen.end()) {
         if (!(it->second.first->action == rule.action) && it->second.second != i && reportedRules.insert(key).second) {
           const std::string a = declName(parents[it->second.second].ref), b = declName(parents[i].ref);
           auto& d = diags_.error("E0401", parentSpan(i),
                                  "parents " + q(a) + " and " + q(b) + " give system call " + q(rule.name) +
+                                     (rule.conditions.empty() ? "" : " (with the same argument conditions)") +
                                      " different actions (" + actionText(it->second.first->action) + " and " +
                                      actionText(rule.action) + "); add a rule for it in " + q(r.decl->name.text) +
+                                     (rule.conditions.empty() ? "" : " (with these conditions, or without conditions)") +
                                      " to choose");
           d.notes.push_back({it->second.first->span, q(a) + " sets it here"});
           d.notes.push_back({rule.span, q(b) + " sets it here"});
@@ -607,6 +703,58 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
       }
       seen.emplace(key, std::make_pair(&rule, i));
       out.rules.push_back(rule);
+      viaParent.push_back(i);
+    }
+  }
+
+  // What a child's conditional rule does next to what it inherits. One warning per statement term (a
+  // masked `!=` expands to several rules with one span).
+  std::map<std::string, std::vector<std::size_t>> inheritedByName;
+  for (std::size_t k = 0; k < out.rules.size(); ++k) inheritedByName[out.rules[k].name].push_back(k);
+  std::set<std::tuple<std::string, FileId, std::uint32_t>> warned;   // (code, the child's rule)
+  for (const auto& rule : own.rules) {
+    if (rule.conditions.empty()) continue;
+    const bool replaces = replacedKeys.count(ruleKey(rule)) > 0;   // an inherited rule had these conditions
+    auto byName = inheritedByName.find(rule.name);
+    if (byName == inheritedByName.end()) continue;
+    auto via = [&](std::size_t k) {
+      const auto& inh = out.rules[k];
+      return (inh.viaGroup.empty() ? "" : " (through " + inh.viaGroup + ")") + std::string(", inherited from ") +
+             q(declName(parents[viaParent[k]].ref));
+    };
+    std::vector<Note> overlapping;
+    std::string overlapAction;
+    for (std::size_t k : byName->second) {
+      const auto& inh = out.rules[k];
+      if (inh.conditions.empty()) {
+        // W0002: the inherited rule already gives every call this action. Not for socket(): next to the
+        // network section's derived family rules a conditional socket() rule decides its family (lower/).
+        if (inh.action == rule.action && !replaces && rule.name != "socket" && warned.emplace("W0002", rule.span.file, rule.span.begin).second) {
+          const bool permits = rule.action.kind == ir::Action::Kind::Allow || rule.action.kind == ir::Action::Kind::Log;
+          auto& d = diags_.warning(
+              "W0002", rule.span,
+              "this rule changes nothing: the inherited rule for " + q(rule.name) + " already gives every call " +
+                  actionText(rule.action) + ", and a rule with conditions adds to the inherited ones. For only " +
+                  "these arguments to get " + actionText(rule.action) + ", also write a rule for " + q(rule.name) +
+                  " without conditions (e.g. `" + (permits ? "deny " : "allow ") + rule.name +
+                  ";`): it replaces the inherited ones");
+          d.notes.push_back({inh.span, actionText(inh.action) + " here" + via(k)});
+        }
+        continue;
+      }
+      // W0007: both can match one call, with different actions; libseccomp's order, not the child, decides.
+      if (inh.action == rule.action || !mayOverlap(rule, inh)) continue;
+      if (overlapping.empty()) overlapAction = actionText(inh.action);
+      overlapping.push_back({inh.span, actionText(inh.action) + " here" + via(k)});
+    }
+    if (!overlapping.empty() && warned.emplace("W0007", rule.span.file, rule.span.begin).second) {
+      auto& d = diags_.warning(
+          "W0007", rule.span,
+          "this rule (" + actionText(rule.action) + ") and an inherited rule for " + q(rule.name) + " (" + overlapAction +
+              ") can match the same call; where both match, libseccomp's rule order decides, not this policy. "
+              "Make the conditions exclusive, or also write a rule for " + q(rule.name) +
+              " without conditions: it replaces the inherited ones");
+      d.notes = std::move(overlapping);
     }
   }
   out.rules.insert(out.rules.end(), own.rules.begin(), own.rules.end());

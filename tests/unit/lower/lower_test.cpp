@@ -332,6 +332,31 @@ TEST(LowerSocket, PolicyRefinementsKeepPrecedenceOverTheDerivedPartition) {
             5);
 }
 
+// What sema resolves for `policy p extends base.unprivileged { network { listen tcp 80; } syscalls { deny
+// socket(domain == AF_PACKET); } }`: base's unconditional allow (through @system-service) is inherited and
+// the child's conditional deny is added to it (language.md, "Inheritance"). The derived partition keeps
+// every declared family allowed and leaves AF_PACKET to the child's deny.
+TEST(LowerSocket, InheritedAllowNarrowedByAChildsConditionalDeny) {
+  ir::Policy p = basePolicy();
+  ir::SyscallRule packet = denyRule("socket", 4);
+  packet.conditions = {cond(0, ir::ArgCondition::Op::Eq, 17)};
+  p.syscalls.rules = {allow("socket", 2, "@system-service"), packet};
+  p.network.listen = {endpoint(ir::Endpoint::Proto::Tcp, 80, 80, 3)};
+  p = lowered(p);
+  for (std::uint64_t type : {kStream, kDgram, kSeqpacket, kStream | kCloexec}) {
+    EXPECT_EQ(socketAction(p, 2, type)->kind, Action::Kind::Allow) << type;    // AF_INET: nginx listens
+    EXPECT_EQ(socketAction(p, 10, type)->kind, Action::Kind::Allow) << type;   // AF_INET6
+    EXPECT_EQ(socketAction(p, 1, type)->kind, Action::Kind::Allow) << type;    // AF_UNIX
+  }
+  auto pk = matching(p, 17, kRaw);
+  ASSERT_EQ(pk.size(), 1u);   // the child's rule alone, not an EAFNOSUPPORT cell next to it
+  EXPECT_EQ(pk[0]->action.errnoValue, 1);
+  EXPECT_EQ(pk[0]->span.line, 4u);
+  EXPECT_TRUE(pk[0]->derivedFrom.empty());
+  EXPECT_EQ(socketAction(p, 2, kRaw)->errnoValue, 1);     // no `raw`: EPERM
+  EXPECT_EQ(socketAction(p, 16, kRaw)->errnoValue, 97);   // undeclared: EAFNOSUPPORT
+}
+
 TEST(LowerSyscalls, MknodRulesDeriveFromDevicesWithM) {
   ir::Policy p = basePolicy();
   p.devices = {device('c', 10, 229, "/dev/fuse", true, true, true, 4), device('b', 7, -1, "", false, false, true, 5)};
