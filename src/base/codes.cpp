@@ -78,6 +78,8 @@ const std::vector<CodeInfo>& diagnosticCodes() {
       {"W0005", "accept names no catalog entry"},
       {"W0004", "filter blocks a system call the container runtime needs"},
       {"E1204", "id range registry exhausted"},
+      {"W0006", "io.weight is not applied on cgroup v1"},
+      {"W0007", "inherited and own conditional syscall rules overlap"},
   };
   return codes;
 }

@@ -231,9 +231,13 @@ CgroupSettings cgroupSettings(const ir::Policy& policy) {
     both("pids.max", num(p.value), "pids.max", num(p.value), p.span, fmt::format("limits pids {}", p.value));
   }
   if (l.ioWeight) {
+    // v2 only. v1's blkio.weight belongs to CFQ, which Linux 5.0 removed with the legacy block layer;
+    // blk-mq kernels have blkio.bfq.weight only when built with BFQ (and it acts only on disks BFQ
+    // schedules), and a runtime that cannot write a cgroup file refuses to start. The LXC backend says
+    // so (W0006); OCI's blockIO.weight leaves the choice of file to the runtime.
     const auto& w = *l.ioWeight;
-    both("blkio.weight", std::to_string(ioWeightToBlkioWeight(w.value)), "io.weight",
-         fmt::format("default {}", w.value), w.span, fmt::format("limits io.weight {}", w.value));
+    cg.v2.push_back({"io.weight", fmt::format("default {}", w.value), w.span,
+                     fmt::format("limits io.weight {}", w.value)});
   }
   // v1: one line per device and direction; v2: one io.max line per device with rbps and wbps.
   std::vector<std::string> devices;

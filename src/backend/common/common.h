@@ -64,13 +64,16 @@ CapabilitySets capabilitySets(const ir::Policy& policy, int lastCap);
 std::uint64_t cpuWeightToShares(std::uint64_t weight);
 // The inverse, for configurations ward reads: shares 1024 -> weight 100 (clamped to 1..10000).
 std::uint64_t cpuSharesToWeight(std::uint64_t shares);
-// io.weight (1..10000) -> blkio.weight (10..1000), the inverse of runc's blkio -> io conversion.
+// io.weight (1..10000) -> blkio.weight (10..1000), the inverse of runc's blkio -> io conversion (OCI's
+// blockIO.weight; runc writes blkio.weight, or blkio.bfq.weight where that is absent, on cgroup v1).
 std::uint64_t ioWeightToBlkioWeight(std::uint64_t weight);
 // "8:0" -> {8, 0}; nullopt when malformed.
 std::optional<std::pair<std::int64_t, std::int64_t>> parseDevice(std::string_view majorMinor);
 
 struct CgroupSettings {
-  std::vector<Setting> v1;   // keys are cgroup v1 file names: "memory.limit_in_bytes", "devices.allow"
+  // keys are cgroup v1 file names: "memory.limit_in_bytes", "devices.allow". io.weight has none (CFQ's
+  // blkio.weight is gone since Linux 5.0; BFQ's blkio.bfq.weight only in kernels with BFQ).
+  std::vector<Setting> v1;
   std::vector<Setting> v2;   // keys are cgroup v2 file names: "memory.max", "devices.allow" (LXC: BPF)
 };
 CgroupSettings cgroupSettings(const ir::Policy& policy);

@@ -154,6 +154,21 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
   auto cg = common::cgroupSettings(p);
   w.section("cgroup v1 (LXC ignores these on a pure cgroup2 host)");
   for (const auto& s : cg.v1) w.key("lxc.cgroup." + s.key, s.value, s.span, s.why);
+  // io.weight has no v1 key that every host has: blkio.weight was CFQ's (removed in Linux 5.0 with the
+  // legacy block layer) and blkio.bfq.weight exists only in kernels with BFQ (and acts only on disks BFQ
+  // schedules). LXC refuses to start when it cannot write a lxc.cgroup.* key, so nothing is written for
+  // v1, and the compile says so.
+  if (const auto& iw = p.limits.ioWeight) {
+    w.note(common::provenance(p, common::orPolicy(p, iw->span),
+                              fmt::format("limits io.weight {}: not set on cgroup v1 (blkio.weight was CFQ's, gone "
+                                          "since Linux 5.0; blkio.bfq.weight needs BFQ)", iw->value)));
+    auto& d = diags.warning("W0006", iw->span,
+                            fmt::format("io.weight {} is applied on cgroup v2 hosts only: the LXC config sets no I/O "
+                                        "weight on cgroup v1, whose blkio.weight belongs to the CFQ scheduler "
+                                        "(removed in Linux 5.0)", iw->value));
+    d.notes.push_back({{}, "on a cgroup v1 host whose disks use the BFQ scheduler, set it with "
+                           "`lxc { set \"lxc.cgroup.blkio.bfq.weight\" = \"W\"; }` (1..1000, default 100)"});
+  }
   w.section("cgroup v2 (LXC ignores these on a legacy or hybrid host; devices become a BPF program)");
   for (const auto& s : cg.v2) w.key("lxc.cgroup2." + s.key, s.value, s.span, s.why);
 
@@ -170,20 +185,34 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
   // ---- sysctls. LXC writes lxc.sysctl.* after it has mounted /proc, and proc:mixed leaves /proc/sys
   // read-only (except /proc/sys/net while net_admin is kept), so only those keys use lxc.sysctl; the
   // others are written by a start-host hook from the host, inside the container's namespaces.
+  // The uts keys are special: /proc/sys/kernel/{hostname,domainname} has no permission handler for user
+  // namespaces, so only the host's root (kuid 0) may write them, never the container's mapped root.
+  // kernel.hostname is LXC's own lxc.uts.name (LXC calls sethostname in the container's uts namespace);
+  // with a user namespace, kernel.domainname is written by a second hook that enters only the uts
+  // namespace and so stays the host's root.
   auto sc = common::sysctls(p);
   const auto& lim = p.limits;
+  const bool userns = common::usesUserNamespace(p);
   bool netAdmin = false;
   for (const auto& c : caps.keep) netAdmin = netAdmin || c.name == "net_admin";
   auto direct = [&](const std::string& key) {
     if (p.files.proc.value == ir::FsMode::Rw) return true;
     return p.files.proc.value == ir::FsMode::Mixed && (netAdmin || caps.all) && key.starts_with("net.");
   };
-  std::vector<Setting> hooked;
-  for (const auto& s : sc) (direct(s.key) ? void() : hooked.push_back(s));
+  std::optional<Setting> hostname;
+  std::vector<Setting> hooked, utsHooked;
+  for (const auto& s : sc) {
+    if (s.key == "kernel.hostname")
+      hostname = s;
+    else if (userns && s.key == "kernel.domainname")
+      utsHooked.push_back(s);
+    else if (!direct(s.key))
+      hooked.push_back(s);
+  }
   // inotify limits are per user namespace (/proc/sys/user/max_inotify_*): only settable inside one.
   auto inotify = [&](const std::optional<ir::Located<std::uint64_t>>& v, const char* key, const char* what) {
     if (!v) return;
-    if (common::usesUserNamespace(p))
+    if (userns)
       hooked.push_back({fmt::format("user.{}", key), std::to_string(v->value), v->span,
                         fmt::format("limits {} {}", what, v->value)});
     else
@@ -191,11 +220,24 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
                                                         "host's inotify limits", what)));
   };
   if (!sc.empty() || lim.inotifyInstances || lim.inotifyWatches) w.section("sysctls");
+  if (hostname) {
+    // sethostname(2) takes at most 64 bytes; LXC trims blanks around a config value.
+    const std::string& v = hostname->value;
+    if (v.empty() || v.size() > 64 || v.front() == ' ' || v.front() == '\t' || v.back() == ' ' || v.back() == '\t')
+      diags.error("E1301", hostname->span,
+                  "kernel.hostname \"" + v +
+                      "\" cannot be set through lxc.uts.name (1 to 64 bytes, no blanks at either end)");
+    else
+      w.key("lxc.uts.name", v, hostname->span, hostname->why + " = " + v);
+  }
   for (const auto& s : sc)
-    if (direct(s.key)) w.key("lxc.sysctl." + s.key, s.value, s.span, s.why);
+    if (s.key != "kernel.hostname" && !(userns && s.key == "kernel.domainname") && direct(s.key))
+      w.key("lxc.sysctl." + s.key, s.value, s.span, s.why);
   inotify(lim.inotifyInstances, "max_inotify_instances", "inotify.instances");
   inotify(lim.inotifyWatches, "max_inotify_watches", "inotify.watches");
-  if (!hooked.empty()) {
+  // One start-host hook: `nsenter --target $LXC_PID NAMESPACES -- /bin/sh -ec SCRIPT`, one printf per value.
+  auto hook = [&](const std::vector<Setting>& items, std::string_view ns, std::string_view why) {
+    if (items.empty()) return;
     auto safe = [](std::string_view t, bool value) {
       if (t.empty()) return false;
       for (char c : t)
@@ -205,7 +247,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
       return !value ? t.find("..") == std::string_view::npos : true;
     };
     std::string script;
-    for (const auto& s : hooked) {
+    for (const auto& s : items) {
       if (!safe(s.key, false) || !safe(s.value, true)) {
         diags.error("E1301", s.span, "sysctl " + s.key + " = \"" + s.value + "\" cannot be written safely by an LXC hook");
         continue;
@@ -216,11 +258,14 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
       std::string what = s.why.starts_with("sysctl ") ? s.why : s.why + ": " + s.key;
       w.note(common::provenance(p, common::orPolicy(p, s.span), what + " = " + s.value + " (hook below)"));
     }
-    std::string ns = common::usesUserNamespace(p) ? "--user --net --ipc --uts" : "--net --ipc --uts";
     w.key("lxc.hook.start-host",
-          fmt::format("/bin/sh -c 'exec nsenter --target \"$LXC_PID\" {} -- /bin/sh -ec \"$0\"' '{}'", ns, script),
-          ps, "sysctls /proc/sys keeps read-only for LXC (written from the host in the container's namespaces)");
-  }
+          fmt::format("/bin/sh -c 'exec nsenter --target \"$LXC_PID\" {} -- /bin/sh -ec \"$0\"' '{}'", ns, script), ps,
+          why);
+  };
+  hook(hooked, userns ? "--user --net --ipc --uts" : "--net --ipc --uts",
+       "sysctls /proc/sys keeps read-only for LXC (written from the host in the container's namespaces)");
+  hook(utsHooked, "--uts",
+       "sysctls only the host's root may write (written as the host's root in the container's uts namespace)");
 
   // ---- filesystems
   w.section("mounts");
@@ -294,6 +339,8 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
   if (net.none) {
     w.key("lxc.net", "", net.noneSpan, "network none: clear inherited interfaces");
     w.key("lxc.net.0.type", "empty", net.noneSpan, "network none (loopback only)");
+    // LXC brings loopback up in the container's network namespace only for a device flagged up.
+    w.key("lxc.net.0.flags", "up", net.noneSpan, "network none (loopback up)");
   } else if (net.bridge) {
     const auto& b = *net.bridge;
     w.key("lxc.net", "", b.span, "clear inherited interfaces");

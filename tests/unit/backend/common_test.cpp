@@ -58,6 +58,7 @@ TEST(CommonCgroups, V1AndV2) {
   p.limits.ioBps.push_back({"8:0", false, 10ull << 20, lineSpan(24)});
   p.limits.ioBps.push_back({"8:0", true, 5ull << 20, lineSpan(24)});
   p.limits.hugetlb.push_back({"2MB", 0, lineSpan(24)});
+  p.limits.ioWeight = ir::Located<std::uint64_t>{500, lineSpan(24)};
   auto cg = cgroupSettings(p);
   EXPECT_EQ(find(cg.v1, "memory.limit_in_bytes")->value, "268435456");
   EXPECT_EQ(find(cg.v1, "memory.memsw.limit_in_bytes")->value, "268435456");   // memory + 0 swap
@@ -77,6 +78,11 @@ TEST(CommonCgroups, V1AndV2) {
   EXPECT_EQ(find(cg.v2, "cpu.weight")->value, "100");
   EXPECT_EQ(find(cg.v2, "io.max")->value, "8:0 rbps=10485760 wbps=5242880");
   EXPECT_EQ(find(cg.v2, "hugetlb.2MB.max")->value, "0");
+  // io.weight: v2 only (v1's blkio.weight is CFQ's, gone since Linux 5.0)
+  ASSERT_NE(find(cg.v2, "io.weight"), nullptr);
+  EXPECT_EQ(find(cg.v2, "io.weight")->value, "default 500");
+  EXPECT_EQ(find(cg.v1, "blkio.weight"), nullptr);
+  EXPECT_EQ(find(cg.v1, "blkio.bfq.weight"), nullptr);
   // provenance is kept
   EXPECT_EQ(find(cg.v1, "pids.max")->span.line, 22u);
   EXPECT_EQ(find(cg.v1, "pids.max")->why, "limits pids 64");

@@ -138,6 +138,73 @@ TEST(Lxc, LimitsSysctlsMounts) {
   EXPECT_TRUE(d.hasErrors());
 }
 
+// /proc/sys/kernel/{hostname,domainname} has no permission handler for user namespaces: only the host's
+// root (kuid 0) may write it, so neither lxc.sysctl (written by the container's mapped root) nor the
+// start-host hook after `nsenter --user` can set it. The hostname is LXC's own lxc.uts.name; the domain
+// name is written from the host by a hook that enters only the uts namespace.
+TEST(Lxc, UtsSysctlsAreNotWrittenAsTheMappedRoot) {
+  auto p = ward::testing::webPolicy();
+  p.sysctls.push_back({"kernel.hostname", "h1", ward::testing::lineSpan(26)});
+  p.sysctls.push_back({"kernel.domainname", "example.org", ward::testing::lineSpan(27)});
+  std::string t = emitText(p);
+  EXPECT_TRUE(has(t, "lxc.uts.name = h1"));
+  EXPECT_EQ(commentAbove(t, "lxc.uts.name = h1"), "# examples/web.ward:26 sysctl kernel.hostname = h1");
+  EXPECT_EQ(t.find("/proc/sys/kernel/hostname"), std::string::npos);
+  EXPECT_EQ(t.find("lxc.sysctl.kernel."), std::string::npos);
+  const std::string uts = "lxc.hook.start-host = /bin/sh -c 'exec nsenter --target \"$LXC_PID\" --uts -- "
+                          "/bin/sh -ec \"$0\"' 'printf \"%s\\n\" \"example.org\" > /proc/sys/kernel/domainname'";
+  EXPECT_TRUE(has(t, uts)) << t;
+  EXPECT_NE(t.find("# examples/web.ward:27 sysctl kernel.domainname = example.org (hook below)"), std::string::npos);
+  // The other keys keep the hook in the container's user namespace, without the uts keys.
+  for (const auto& l : lines(t))
+    if (l.find("--user") != std::string::npos) {
+      EXPECT_NE(l.find("ip_unprivileged_port_start"), std::string::npos) << l;
+      EXPECT_EQ(l.find("kernel."), std::string::npos) << l;
+    }
+  // proc rw lets LXC write lxc.sysctl.*, but as the mapped root: the uts keys still go around it.
+  p.files.proc.value = ir::FsMode::Rw;
+  t = emitText(p);
+  EXPECT_TRUE(has(t, "lxc.uts.name = h1"));
+  EXPECT_TRUE(has(t, uts));
+  EXPECT_TRUE(has(t, "lxc.sysctl.net.ipv4.ip_unprivileged_port_start = 80"));
+  EXPECT_EQ(t.find("lxc.sysctl.kernel."), std::string::npos);
+  // Privileged: container root is the host's root; the hostname is still LXC's own key.
+  auto priv = ward::testing::privilegedPolicy();
+  priv.sysctls.push_back({"kernel.hostname", "h2", ward::testing::lineSpan(26)});
+  std::string pt = emitText(priv);
+  EXPECT_TRUE(has(pt, "lxc.uts.name = h2"));
+  EXPECT_EQ(pt.find("/proc/sys/kernel/hostname"), std::string::npos);
+  // A hostname longer than the kernel's 64 bytes cannot be set.
+  auto longName = ward::testing::webPolicy();
+  longName.sysctls.push_back({"kernel.hostname", std::string(65, 'a'), ward::testing::lineSpan(26)});
+  Diagnostics d;
+  EXPECT_EQ(emitText(longName, &d), "");
+  ASSERT_TRUE(d.hasErrors());
+  EXPECT_EQ(d.items()[0].code, "E1301");
+}
+
+// blkio.weight exists only with CFQ (removed in Linux 5.0); LXC refuses to start when it cannot write a
+// lxc.cgroup.* key. io.weight is written for cgroup v2 only, with a comment and W0006 for v1 hosts.
+TEST(Lxc, IoWeightOnlyForCgroupV2) {
+  auto p = ward::testing::webPolicy();
+  p.limits.ioWeight = ir::Located<std::uint64_t>{500, ward::testing::lineSpan(24)};
+  Diagnostics d;
+  std::string t = emitText(p, &d);
+  ASSERT_FALSE(t.empty());
+  EXPECT_EQ(t.find("lxc.cgroup.blkio.weight"), std::string::npos);
+  EXPECT_EQ(t.find("blkio.bfq.weight ="), std::string::npos);
+  EXPECT_TRUE(has(t, "lxc.cgroup2.io.weight = default 500"));
+  EXPECT_NE(t.find("# examples/web.ward:24 limits io.weight 500: not set on cgroup v1"), std::string::npos) << t;
+  ASSERT_EQ(d.items().size(), 1u);
+  EXPECT_EQ(d.items()[0].code, "W0006");
+  EXPECT_EQ(d.items()[0].span.line, 24u);
+  EXPECT_FALSE(d.hasErrors());
+  // no io.weight, no warning
+  Diagnostics none;
+  emitText(ward::testing::webPolicy(), &none);
+  EXPECT_TRUE(none.items().empty());
+}
+
 TEST(Lxc, BindMountEscapingAndProcRo) {
   auto p = ward::testing::webPolicy();
   ir::Mount b;
@@ -183,6 +250,10 @@ TEST(Lxc, NetworkNoneAndBridge) {
   std::string l = emitText(ward::testing::lockedPolicy());
   EXPECT_TRUE(has(l, "lxc.net ="));
   EXPECT_TRUE(has(l, "lxc.net.0.type = empty"));
+  // LXC brings loopback up in an empty network only for an `empty` device that is flagged up.
+  EXPECT_TRUE(has(l, "lxc.net.0.flags = up"));
+  EXPECT_LT(l.find("lxc.net.0.type = empty"), l.find("lxc.net.0.flags = up"));
+  EXPECT_EQ(commentAbove(l, "lxc.net.0.flags = up"), "# examples/locked.ward:9 network none (loopback up)");
   auto p = ward::testing::webPolicy();
   p.network.bridge = ir::Located<std::string>{"br-web", ward::testing::lineSpan(19)};
   std::string t = emitText(p);
