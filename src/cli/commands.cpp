@@ -165,6 +165,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
   verify::ReportOptions ro;
   ro.failOn = gate;
   ro.includeBlocked = a.all;
+  ro.failed = failed;
   std::string format = verifyCommand ? a.format : (g.diagnosticsFormat == "json" ? "json" : "text");
   if (s.diags.hasErrors()) {
     emitDiagnostics(g, s);

@@ -335,6 +335,7 @@ const std::vector<std::string>& knownChecks(Layer layer) {
   static const std::vector<std::string> mount{"no-sensitive-bind", "no-runtime-socket-bind", "tmpfs-bounded"};
   static const std::vector<std::string> sysctl{"no-accept-ra"};
   static const std::vector<std::string> runtime{"no-new-privs",         "inheritable-empty", "no-host-namespaces",
+                                                "no-host-namespaces-or-userns",
                                                 "no-shared-propagation", "no-lxcfs-rw",       "dedicated-bridge"};
   switch (layer) {
     case Layer::Seccomp: return seccomp;

@@ -129,7 +129,7 @@ nlohmann::json toJson(const std::vector<Finding>& findings, const ReportOptions&
   }
   nlohmann::json sum = nlohmann::json::object();
   for (auto& [k, v] : summary) sum[k] = v;
-  return {{"failOn", levelName(opts.failOn)}, {"failed", failsGate(findings, opts.failOn)},
+  return {{"failOn", levelName(opts.failOn)}, {"failed", opts.failed.value_or(failsGate(findings, opts.failOn))},
           {"findings", std::move(arr)}, {"summary", std::move(sum)}};
 }
 

@@ -19,6 +19,9 @@ namespace ward::verify {
 struct ReportOptions {
   Level failOn = Level::Critical;   // Open findings at or above it are errors, the rest warnings
   bool includeBlocked = false;      // also report Blocked and n/a entries (text as notes, SARIF as "pass")
+  // The run's verdict when the caller knows it (several policies, each against its own gate; failOn is
+  // then the strictest, for labels). Unset: failsGate(findings, failOn).
+  std::optional<bool> failed;
 };
 
 // Open -> error (fails the gate) or warning; BlockedByOneLayer -> warning; Accepted -> note; Blocked and

@@ -801,13 +801,17 @@ LayerVerdict evalRuntime(const Model& m, const Guard& g) {
     }
     return verdict(m, Layer::Runtime, true, "no inheritable or ambient capabilities", p.span);
   }
-  if (g.check == "no-host-namespaces") {
+  if (g.check == "no-host-namespaces" || g.check == "no-host-namespaces-or-userns") {
     if (!m.hostNamespaces.empty())
       return verdict(m, Layer::Runtime, false, m.hostNamespaces.front().second, m.hostNamespaces.front().first);
-    if (p.identity.privileged)   // no user namespace of its own: the host's (NS-PRIVILEGED says what that gives)
+    // NS-HOST-NS counts the user namespace too: a privileged container has none of its own.
+    if (g.check == "no-host-namespaces-or-userns" && p.identity.privileged)
       return verdict(m, Layer::Runtime, false, "privileged: the container shares the host's user namespace",
                      m.orPolicy(p.identity.privilegedSpan));
-    return verdict(m, Layer::Runtime, true, "own user, pid, network, ipc, uts and mount namespaces", p.span);
+    return verdict(m, Layer::Runtime, true,
+                   g.check == "no-host-namespaces" ? "own pid, network, ipc, uts and mount namespaces"
+                                                   : "own user, pid, network, ipc, uts and mount namespaces",
+                   p.span);
   }
   if (g.check == "no-shared-propagation") {
     if (!m.sharedPropagation.empty())
