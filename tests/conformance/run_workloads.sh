@@ -56,17 +56,13 @@ HOST_NETNS=$(readlink /proc/self/ns/net)   # the network namespace this test (an
 conf_init ward-conf-work
 conf_probe "$PROBE"
 FAILURES=0
-WORKAROUNDS=0
 
 # ---- compile: the default and the examples -------------------------------------------------------------------
 POL=$CONF_TMP/policies
 mkdir -p "$POL"
-WA=""   # see run_lxc.sh
-[ "${WARD_CONF_SOCKET_WORKAROUND:-}" = 1 ] && WA='syscalls { deny socket(domain == 40); } sysctl { net.ipv4.ping_group_range = "0 65535"; }' &&
-  echo "NOTE: WARD_CONF_SOCKET_WORKAROUND=1: ward's default also says $WA"
 # The default plus the network the workloads need (base has no network section, so no inet sockets): httpd
 # on 8080 and redis on 6379, reached over loopback from inside.
-printf 'import "std/base";\npolicy ward_default extends base.unprivileged {\n  network { listen tcp 8080, 6379; connect tcp "127.0.0.1" 8080, 6379; }\n  %s\n}\n' "$WA" >"$POL/default.ward"
+printf 'import "std/base";\npolicy ward_default extends base.unprivileged {\n  network { listen tcp 8080, 6379; connect tcp "127.0.0.1" 8080, 6379; }\n}\n' >"$POL/default.ward"
 ART=$CONF_TMP/artifacts
 if ! "$WARD_EXE" compile "$POL/default.ward" -o "$ART/default" --state-dir "$CONF_TMP/state" >"$CONF_TMP/compile.log" 2>&1; then
   echo "FAIL: ward compile (default):" >&2; cat "$CONF_TMP/compile.log" >&2; exit 1
@@ -189,21 +185,6 @@ prepare() {
       echo "  note: lxc.cgroup.$key is left out: $why (in a copy of $(basename "$conf"))"
     done < <(sed -n 's/^lxc\.cgroup\.\([A-Za-z0-9_.]*\) = .*/\1/p' "$conf" | sort -u)
   fi
-  # Ward bugs this test works around (each printed; WARD_WORKLOADS_STRICT=1 turns them off):
-  # W1 kernel.hostname/kernel.domainname written by the start-host hook after `nsenter --user`: the uts
-  #    sysctls are writable by the host's root only, so the hook fails (EACCES) in every idmapped
-  #    container and LXC refuses to start. The hostname comes from lxc.uts.name instead, and the test
-  #    checks inside that it is the policy's.
-  if grep -q '^lxc\.hook\.start-host = .*nsenter .*--user.*/proc/sys/kernel/\(hostname\|domainname\)' "$conf"; then
-    if [ "${WARD_WORKLOADS_STRICT:-}" = 1 ]; then
-      echo "  note: WARD_WORKLOADS_STRICT=1: the start-host hook's kernel.hostname write is left as ward wrote it"
-    else
-      adjust
-      sed -i '/^lxc\.hook\.start-host = .*nsenter .*--user/ s#printf "%s\\n" "[^"]*" > /proc/sys/kernel/\(hostname\|domainname\)\(; \)\{0,1\}##g' "$USE_CONF"
-      echo "  WORKAROUND (ward bug): the start-host hook writes /proc/sys/kernel/hostname inside the container's user namespace, where only the host's root may (EACCES: LXC refuses to start); left out of a copy of $(basename "$conf"), the hostname must come from lxc.uts.name (checked inside)"
-      WORKAROUNDS=$((WORKAROUNDS + 1))
-    fi
-  fi
   # Bind sources. Sources under lxc.rootfs.mount are the container's own paths (read-only binds of /proc
   # paths onto themselves): LXC resolves them in the container.
   rootmnt=$(sed -n 's/^lxc\.rootfs\.mount = //p' "$conf" | tail -n 1)
@@ -305,8 +286,8 @@ $EXTRA"; then
   for want in $wants; do
     grep -qx "$want" "$out" || fail "$policy: $want missing (exit $rc)"
   done
-  # The hostname the policy sets (sysctl kernel.hostname) is the container's.
-  want_host=$( { sed -n 's/^lxc\.sysctl\.kernel\.hostname = //p' "$conf"; grep -o '"[^"]*" > /proc/sys/kernel/hostname' "$conf" | cut -d'"' -f2; } | tail -n 1)
+  # The hostname the policy sets (sysctl kernel.hostname, which ward writes as lxc.uts.name) is the container's.
+  want_host=$(sed -n 's/^lxc\.uts\.name = //p' "$conf" | tail -n 1)
   got_host=$(sed -n 's/^hostname //p' "$out")
   if [ -n "$want_host" ] && [ "$got_host" != "$want_host" ]; then fail "$policy: hostname is '$got_host', the policy sets '$want_host'"; fi
   # Optional mounts LXC skipped after an error other than a missing path (e.g. a file bound onto a
@@ -327,10 +308,8 @@ $EXTRA"; then
   lxc-destroy -P "$CONF_LXCPATH" -n "$name" -f >/dev/null 2>&1
 done
 
-wa=""
-[ "$WORKAROUNDS" -gt 0 ] && wa=" ($WORKAROUNDS ward-bug workaround(s) applied, see WORKAROUND above; WARD_WORKLOADS_STRICT=1 runs without them)"
 if [ "$FAILURES" -gt 0 ]; then
-  echo "conformance.workloads: $FAILURES check(s) failed$wa" >&2
+  echo "conformance.workloads: $FAILURES check(s) failed" >&2
   exit 1
 fi
-echo "conformance.workloads: all workloads ran under $RAN policies$wa"
+echo "conformance.workloads: all workloads ran under $RAN policies"
