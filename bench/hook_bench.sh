@@ -20,7 +20,7 @@ BUSYBOX=$(busybox_path) || skip "busybox is not installed"
 
 TMP=$(mktemp -d /tmp/ward-hookbench.XXXXXX)
 chmod 0755 "$TMP"
-LXCPATH=$TMP/lxcpath STATE=$TMP/state
+LXCPATH=$TMP/lxcpath STATE=$TMP/state COLD_STATE=$TMP/state-cold
 mkdir -p "$LXCPATH"
 NAMES=(hb-none hb-noop hb-cold hb-warm)
 cleanup() {
@@ -34,9 +34,11 @@ hook_write_policy "$TMP/bench.ward" bench
 for n in "${NAMES[@]}"; do
   hook_create "$LXCPATH" "$n" "$TMP/$n.create" || { cat "$TMP/$n.create" >&2; exit 1; }
 done
-# The same confinement for every variant: the compiled snippet, included by all four.
+# The same confinement for every variant: the compiled snippet, included by all four. cold has a state
+# directory of its own: emptying its cache must not empty warm's.
 for n in hb-cold hb-warm; do
-  "$WARD_EXE" lxc-install -P "$LXCPATH" --state-dir "$STATE" "$n" "$TMP/bench.ward" >"$TMP/$n.install" 2>&1 \
+  st=$STATE; [ "$n" = hb-cold ] && st=$COLD_STATE
+  "$WARD_EXE" lxc-install -P "$LXCPATH" --state-dir "$st" "$n" "$TMP/bench.ward" >"$TMP/$n.install" 2>&1 \
     || { cat "$TMP/$n.install" >&2; exit 1; }
 done
 for n in hb-none hb-noop; do
@@ -51,7 +53,7 @@ now_ns() { date +%s%N; }
 declare -A T
 run_one() {   # run_one VARIANT
   local n=hb-$1 t0 t1
-  [ "$1" = cold ] && rm -rf "$STATE/cache"
+  [ "$1" = cold ] && rm -rf "$COLD_STATE/cache"
   t0=$(now_ns)
   lxc-execute -P "$LXCPATH" -n "$n" -- /bin/true >/dev/null 2>"$TMP/$n.err" || { echo "$n failed:" >&2; cat "$TMP/$n.err" >&2; exit 1; }
   t1=$(now_ns)

@@ -96,13 +96,17 @@ __attribute__((target("sha,sse4.1,ssse3"))) void blocks(std::uint32_t state[8], 
 
 bool sha256Accelerated() {
 #ifdef WARD_SHA_NI
-  // CPUID directly: clang's __builtin_cpu_supports does not know "sha".
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-  const bool ssse3 = c & (1u << 9), sse41 = c & (1u << 19);
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  const bool sha = b & (1u << 29);
-  return sha && sse41 && ssse3;
+  // CPUID directly: clang's __builtin_cpu_supports does not know "sha". Asked once per process: in a
+  // virtual machine every CPUID traps to the hypervisor (tens of microseconds), and the hook hashes often.
+  static const bool accelerated = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    const bool ssse3 = c & (1u << 9), sse41 = c & (1u << 19);
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    const bool sha = b & (1u << 29);
+    return sha && sse41 && ssse3;
+  }();
+  return accelerated;
 #else
   return false;
 #endif

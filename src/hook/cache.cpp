@@ -43,6 +43,9 @@ const CacheFile* CacheEntry::find(std::string_view name) const {
 std::string cacheKey(std::string_view version, std::string_view optionsText, const std::vector<SourceBytes>& sources,
                      std::string_view extra) {
   std::string m;
+  std::size_t size = 128 + version.size() + optionsText.size() + extra.size();
+  for (const auto& s : sources) size += 48 + s.path.size() + s.bytes.size();
+  m.reserve(size);   // one allocation: the sources are most of the bytes the warm path touches
   field(m, kFormat);
   field(m, version);
   field(m, optionsText);

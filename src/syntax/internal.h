@@ -21,7 +21,7 @@ struct RawToken {
 };
 
 // The hand-written lexer: the grammar's lexer rules (longest match, earlier rule wins a tie), without the
-// ANTLR lexer's per-character cost. lexer.cpp's compareWithAntlr() checks it against the generated lexer.
+// ANTLR lexer's per-character cost. compareWithAntlr() (lexer_reference.cpp) checks it against the generated lexer.
 class Lexer {
  public:
   explicit Lexer(std::u32string_view text) : s_(text) {}

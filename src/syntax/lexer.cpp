@@ -1,14 +1,13 @@
 // The hand-written lexer. It implements the lexer rules of grammar/Ward.g4 exactly: at each position the
 // longest match of any rule wins and a tie goes to the rule written first (keywords before IDENT). ANTLR's
 // generated lexer spends ~100 ns per character on DFA edge lookups and locks, which alone blew the 10,000-
-// line budget; this one is ten times faster. The generated WardLexer stays the reference: compareWithAntlr()
-// runs both, and the unit tests run it over every test input, the docs' snippets and random inputs.
+// line budget; this one is ten times faster. The generated WardLexer stays the reference:
+// compareWithAntlr() (lexer_reference.cpp) runs both, and the unit tests run it over every test input, the
+// docs' snippets and random inputs.
 #include <antlr4-runtime.h>
 
 #include <algorithm>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "WardLexer.h"
 #include "syntax/internal.h"
@@ -231,49 +230,6 @@ RawToken Lexer::next() {
   t.stop = end - 1;
   advance(end);
   return t;
-}
-
-namespace {
-
-class Input : public antlr4::ANTLRInputStream {
- public:
-  explicit Input(std::u32string_view data) {
-    _data.assign(data.begin(), data.end());
-    p = 0;
-  }
-};
-
-std::string describe(const RawToken& t) {
-  return fmt::format("type {} channel {} [{}, {}] at {}:{}", static_cast<long long>(t.type), t.channel,
-                     static_cast<long long>(t.start), static_cast<long long>(t.stop), t.line, t.col);
-}
-
-}  // namespace
-
-std::string compareWithAntlr(std::u32string_view text) {
-  try {
-    Input input(text);
-    WardLexer antlrLexer(&input);
-    antlrLexer.removeErrorListeners();
-    Lexer mine(text);
-    for (std::size_t k = 0;; ++k) {
-      std::unique_ptr<antlr4::Token> a = antlrLexer.nextToken();
-      RawToken want;
-      want.type = a->getType();
-      want.channel = a->getChannel();
-      want.start = a->getStartIndex();
-      want.stop = a->getStopIndex();
-      want.line = a->getLine();
-      want.col = a->getCharPositionInLine();
-      RawToken got = mine.next();
-      if (got.type != want.type || got.channel != want.channel || got.start != want.start ||
-          got.stop != want.stop || got.line != want.line || got.col != want.col)
-        return fmt::format("token {}: ANTLR {}, hand-written {}", k, describe(want), describe(got));
-      if (want.type == static_cast<std::size_t>(antlr4::Token::EOF)) return {};
-    }
-  } catch (const std::exception& e) {
-    return std::string("exception: ") + e.what();
-  }
 }
 
 std::u32string decodeForTest(std::string_view utf8) {
