@@ -97,13 +97,18 @@ struct Context {
   std::optional<std::string> policyName;
   std::vector<std::string> includeDirs;
   std::string executableDir;
+  // The verifier judges for this host (an LSM the kernel does not enforce does not count), so the cached
+  // verdict depends on it: the facts are part of the cache key.
+  verify::HostFacts host = driver::thisHost();
 
   std::string artifactDir() const { return containerDir(stateDir, container); }
   std::string optionsText() const {
     nlohmann::json j = {{"policy", policyPath},     {"name", policyName.value_or("")},
                         {"includeDirs", includeDirs}, {"executableDir", executableDir},
                         {"stateDir", stateDir},     {"container", container},
-                        {"artifactDir", artifactDir()}, {"targets", kTargets}};
+                        {"artifactDir", artifactDir()}, {"targets", kTargets},
+                        {"apparmor", host.apparmorEnabled.value_or(true)},
+                        {"selinux", host.selinuxEnabled.value_or(true)}};
     return j.dump();
   }
 };
@@ -282,7 +287,7 @@ Prepared prepare(const Context& c, Cache& cache) {
     return out;
   }
   auto searchPath = sema::searchPath(c.includeDirs, nullptr, c.executableDir);
-  integrations::Verdict verdict = integrations::verify(policy, artifacts, searchPath);
+  integrations::Verdict verdict = integrations::verify(policy, artifacts, searchPath, c.host);
   if (!verdict.error.empty()) {
     out.problems.push_back(verdict.error);
     return out;

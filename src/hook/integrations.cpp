@@ -13,7 +13,7 @@
 namespace ward::hook::integrations {
 
 Verdict verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
-               const std::vector<std::string>& searchPath) {
+               const std::vector<std::string>& searchPath, const verify::HostFacts& host) {
   Verdict v;
   std::vector<std::string> errors;
   verify::Catalog catalog = verify::loadCatalog(searchPath, errors);
@@ -24,7 +24,7 @@ Verdict verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& 
   }
   verify::Level threshold = verify::effectiveFailOn(lowered, std::nullopt);
   v.failOn = verify::levelName(threshold);
-  for (const auto& f : verify::verify(lowered, artifacts, catalog)) {
+  for (const auto& f : verify::verify(lowered, artifacts, catalog, host)) {
     if (!verify::failsGate(f, threshold)) continue;
     std::string where = f.file.empty() || !f.span.valid() ? "" : " [" + f.file + ":" + std::to_string(f.span.line) + "]";
     v.blocking.push_back(f.id + " (" + verify::levelName(f.severity) + "): " + f.message + where);

@@ -7,6 +7,7 @@
 
 #include "backend/backend.h"
 #include "ir/policy.h"
+#include "verify/verify.h"
 
 namespace ward::hook::integrations {
 
@@ -19,7 +20,7 @@ struct Verdict {
 };
 // `lowered` must have gone through lower::lower(); artifacts as driver::build produced them.
 Verdict verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
-               const std::vector<std::string>& searchPath);
+               const std::vector<std::string>& searchPath, const verify::HostFacts& host);
 
 // ---- AppArmor -----------------------------------------------------------------------------------------
 struct AppArmorHost {
