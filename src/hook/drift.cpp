@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <set>
 
+#include "base/paths.h"
+
 namespace ward::hook {
 
 namespace {
@@ -39,10 +41,7 @@ int rank(lxcconf::AutoMode m) {
   return 3;
 }
 
-bool under(std::string_view path, std::string_view dir) {
-  if (dir == "/") return true;
-  return path == dir || (startsWith(path, dir) && path.size() > dir.size() && path[dir.size()] == '/');
-}
+bool under(std::string_view path, std::string_view dir) { return pathUnder(path, dir); }
 
 std::string normalPath(const std::string& p) {
   std::string n = std::filesystem::path(p).lexically_normal().string();
@@ -105,7 +104,9 @@ class Checker {
   void singles() {
     struct K { const char* key; const char* what; };
     for (K k : {K{"lxc.seccomp.profile", "seccomp profile"}, K{"lxc.apparmor.profile", "AppArmor profile"},
-                K{"lxc.selinux.context", "SELinux context"}, K{"lxc.no_new_privs", "no_new_privs"}}) {
+                K{"lxc.selinux.context", "SELinux context"}, K{"lxc.no_new_privs", "no_new_privs"},
+                // The read-only binds of /proc/bus, /proc/fs, /proc/irq name their sources through it.
+                K{"lxc.rootfs.mount", "rootfs mount point, through which its read-only /proc binds are named"}}) {
       auto s = snip_.get(k.key);
       if (!s || s->value.empty()) continue;
       auto e = eff_.get(k.key);

@@ -31,6 +31,8 @@ const char* kSnippet =
     "lxc.mount.auto = sys:ro\n"
     "lxc.mount.auto = cgroup:mixed\n"
     "lxc.mount.entry = /dev/null proc/kcore none bind,ro,optional 0 0\n"
+    "lxc.rootfs.mount = /usr/lib/x86_64-linux-gnu/lxc/rootfs\n"
+    "lxc.mount.entry = /usr/lib/x86_64-linux-gnu/lxc/rootfs/proc/bus proc/bus none bind,ro,optional 0 0\n"
     "lxc.net =\n"
     "lxc.net.0.type = empty\n";
 
@@ -128,6 +130,15 @@ TEST(Drift, AnotherSeccompProfile) {
   EXPECT_TRUE(mentions(d, "lxc.seccomp.profile = /tmp/allow-all"));
   auto cleared = check(container("", "lxc.seccomp.profile =\n"));
   EXPECT_TRUE(mentions(cleared, "lxc.seccomp.profile is cleared")) << joined(cleared);
+}
+
+// The read-only /proc binds name their sources through lxc.rootfs.mount; another mount point after the
+// include would make them miss (they are optional), so it is drift.
+TEST(Drift, AnotherRootfsMountPoint) {
+  auto d = check(container("", "lxc.rootfs.mount = /mnt/elsewhere\n"));
+  ASSERT_EQ(d.size(), 1u) << joined(d);
+  EXPECT_TRUE(mentions(d, "lxc.rootfs.mount = /mnt/elsewhere replaces the policy's rootfs mount point"));
+  EXPECT_TRUE(check(container("lxc.rootfs.mount = /mnt/before\n")).empty());   // the include wins
 }
 
 TEST(Drift, ApparmorUnconfinedAndSelinuxAndNnp) {
