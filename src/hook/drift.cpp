@@ -29,8 +29,6 @@ std::string norm(std::string_view v) {   // collapse runs of blanks: "u 0  1 2" 
   return out;
 }
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 int rank(lxcconf::AutoMode m) {
   switch (m) {
     case lxcconf::AutoMode::Off: return 0;
