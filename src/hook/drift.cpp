@@ -39,7 +39,6 @@ int rank(lxcconf::AutoMode m) {
   return 3;
 }
 
-bool under(std::string_view path, std::string_view dir) { return pathUnder(path, dir); }
 
 std::string normalPath(const std::string& p) {
   std::string n = std::filesystem::path(p).lexically_normal().string();
@@ -261,14 +260,14 @@ class Checker {
     if (!(m.hasOption("bind") || m.hasOption("rbind"))) return {};
     std::string src = m.source.empty() || m.source.front() != '/' ? m.source : normalPath(m.source);
     if (src == "/") return "binds the host's root filesystem into the container";
-    if (under(src, "/proc")) return "binds the host's " + src + " into the container";
+    if (pathUnder(src, "/proc")) return "binds the host's " + src + " into the container";
     if (ro) return {};
     if (src.ends_with(".sock")) return "binds the host socket " + src + " read-write";
-    if (src == "/dev" || src == "/sys" || (under(src, "/sys") && src != "/sys/fs/fuse/connections"))
+    if (src == "/dev" || src == "/sys" || (pathUnder(src, "/sys") && src != "/sys/fs/fuse/connections"))
       return "binds the host's " + src + " read-write";
     for (const char* dir : {"/boot", "/etc", "/root", "/run", "/var/run", "/lib/modules", "/usr/lib/modules",
                             "/var/lib/lxc", "/var/lib/ward", "/var/lib/docker", "/usr", "/bin", "/sbin", "/lib", "/lib64"})
-      if (under(src, dir)) return "binds the host's " + src + " read-write";
+      if (pathUnder(src, dir)) return "binds the host's " + src + " read-write";
     return {};
   }
 

@@ -34,7 +34,6 @@ std::vector<std::string> words(std::string_view s) {
 
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-bool under(std::string_view path, std::string_view dir) { return pathUnder(path, dir); }
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
 
@@ -574,21 +573,21 @@ bool isRuntimeSocket(const std::string& src) {
       "/var/run/docker.sock", "/run/docker.sock", "/run/containerd", "/var/run/containerd", "/var/lib/lxd",
       "/var/snap/lxd/common/lxd", "/var/lib/incus", "/run/podman", "/var/run/podman", "/run/crio",
       "/var/run/crio", "/run/docker", "/var/run/docker", "/run/lxd", "/run/incus"};
-  return std::any_of(sockets.begin(), sockets.end(), [&](const std::string& s) { return under(src, s); }) ||
-         std::any_of(sockets.begin(), sockets.end(), [&](const std::string& s) { return under(s, src) && src != "/"; });
+  return std::any_of(sockets.begin(), sockets.end(), [&](const std::string& s) { return pathUnder(src, s); }) ||
+         std::any_of(sockets.begin(), sockets.end(), [&](const std::string& s) { return pathUnder(s, src) && src != "/"; });
 }
 
 LayerVerdict evalPath(const Model& m, const PathNeed& n) {
   bool write = n.access == "w";
   for (const auto& mp : m.masked)
-    if (under(n.path, mp)) return verdict(m, Layer::Mount, true, "masked: " + mp, m.p.span);
+    if (pathUnder(n.path, mp)) return verdict(m, Layer::Mount, true, "masked: " + mp, m.p.span);
   if (write)
     for (const auto& rp : m.readonly)
-      if (under(n.path, rp)) return verdict(m, Layer::Mount, true, "read-only: " + rp, m.p.span);
+      if (pathUnder(n.path, rp)) return verdict(m, Layer::Mount, true, "read-only: " + rp, m.p.span);
   // The deepest bind or tmpfs over the path decides.
   const Bind* best = nullptr;
   for (const auto& b : m.binds)
-    if (under(n.path, b.target) && (!best || b.target.size() >= best->target.size())) best = &b;
+    if (pathUnder(n.path, b.target) && (!best || b.target.size() >= best->target.size())) best = &b;
   if (best) {
     if (write && best->readOnly) return verdict(m, Layer::Mount, true, best->why + " (read-only)", best->span);
     return verdict(m, Layer::Mount, false, best->why, best->span);
@@ -598,20 +597,20 @@ LayerVerdict evalPath(const Model& m, const PathNeed& n) {
                                    : why;
     return std::make_pair(text, m.orPolicy(fm.span));
   };
-  if (under(n.path, "/proc")) {
+  if (pathUnder(n.path, "/proc")) {
     auto [text, span] = mode(m.proc, "proc", m.procWhy);
     switch (m.proc.value) {
       case ir::FsMode::Off: return verdict(m, Layer::Mount, true, text + ": /proc is not mounted", span);
       case ir::FsMode::Ro: return verdict(m, Layer::Mount, write, text + (write ? ": read-only" : ""), span);
       case ir::FsMode::Mixed: {
-        bool ro = (under(n.path, "/proc/sys") && !under(n.path, "/proc/sys/net")) || n.path == "/proc/sysrq-trigger";
+        bool ro = (pathUnder(n.path, "/proc/sys") && !pathUnder(n.path, "/proc/sys/net")) || n.path == "/proc/sysrq-trigger";
         bool blocks = write && ro;
         return verdict(m, Layer::Mount, blocks, text + (blocks ? ": /proc/sys and sysrq-trigger read-only" : ""), span);
       }
       case ir::FsMode::Rw: return verdict(m, Layer::Mount, false, text + ": all of /proc writable", span);
     }
   }
-  if (under(n.path, "/sys/fs/cgroup")) {
+  if (pathUnder(n.path, "/sys/fs/cgroup")) {
     auto [text, span] = mode(m.cgroup, "cgroup", m.cgroupWhy);
     switch (m.cgroup.value) {
       case ir::FsMode::Off: return verdict(m, Layer::Mount, true, text + ": not mounted", span);
@@ -621,13 +620,13 @@ LayerVerdict evalPath(const Model& m, const PathNeed& n) {
       case ir::FsMode::Rw: return verdict(m, Layer::Mount, false, text, span);
     }
   }
-  if (under(n.path, "/sys")) {
+  if (pathUnder(n.path, "/sys")) {
     auto [text, span] = mode(m.sys, "sys", m.sysWhy);
     switch (m.sys.value) {
       case ir::FsMode::Off: return verdict(m, Layer::Mount, true, text + ": /sys is not mounted", span);
       case ir::FsMode::Ro: return verdict(m, Layer::Mount, write, text + (write ? ": read-only" : ""), span);
       case ir::FsMode::Mixed: {
-        bool blocks = write && !under(n.path, "/sys/devices/virtual/net");
+        bool blocks = write && !pathUnder(n.path, "/sys/devices/virtual/net");
         return verdict(m, Layer::Mount, blocks, text + (blocks ? ": read-only outside the container's net devices" : ""), span);
       }
       case ir::FsMode::Rw: return verdict(m, Layer::Mount, false, text + ": /sys writable", span);
@@ -820,7 +819,7 @@ LayerVerdict evalRuntime(const Model& m, const Guard& g) {
   }
   if (g.check == "no-lxcfs-rw") {
     for (const auto& b : m.binds)
-      if (b.bind && under(b.source, "/var/lib/lxcfs") && !b.readOnly)
+      if (b.bind && pathUnder(b.source, "/var/lib/lxcfs") && !b.readOnly)
         return verdict(m, Layer::Runtime, false, b.why, b.span);
     return verdict(m, Layer::Runtime, true, "no read-write LXCFS bind", p.span);
   }

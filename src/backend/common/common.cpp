@@ -432,7 +432,6 @@ std::vector<Setting> sysctls(const ir::Policy& policy) {
 // ---- paths and mounts -----------------------------------------------------------------------------
 namespace {
 
-bool under(std::string_view path, std::string_view dir) { return pathUnder(path, dir); }
 
 std::vector<std::string> unite(const std::vector<std::string>& defaults, const std::vector<std::string>& extra,
                                const ir::Policy& policy, bool readonly) {
@@ -440,8 +439,8 @@ std::vector<std::string> unite(const std::vector<std::string>& defaults, const s
   all.insert(extra.begin(), extra.end());
   std::vector<std::string> out;
   for (const auto& p : all) {
-    if (policy.files.proc.value == ir::FsMode::Off && under(p, "/proc")) continue;
-    if (policy.files.sys.value == ir::FsMode::Off && under(p, "/sys")) continue;
+    if (policy.files.proc.value == ir::FsMode::Off && pathUnder(p, "/proc")) continue;
+    if (policy.files.sys.value == ir::FsMode::Off && pathUnder(p, "/sys")) continue;
     if (readonly && policy.files.proc.value == ir::FsMode::Rw &&
         (p == "/proc/sys" || p == "/proc/sysrq-trigger") &&
         std::find(extra.begin(), extra.end(), p) == extra.end())

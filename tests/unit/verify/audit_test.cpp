@@ -14,33 +14,16 @@
 #include "backend/seccomp/bpf_interp.h"
 #include "verify/audit.h"
 #include "verify/report.h"
+#include "verify_fixture.h"
 
 namespace ward::verify {
 namespace {
 
 namespace fs = std::filesystem;
 
-const Catalog& catalog() {
-  static const Catalog c = [] {
-    std::vector<std::string> errors;
-    return loadCatalog({std::string(WARD_SOURCE_DIR) + "/stdlib"}, errors);
-  }();
-  return c;
-}
-
-const Finding& find(const std::vector<Finding>& fs_, const std::string& id) {
-  for (const auto& f : fs_)
-    if (f.id == id) return f;
-  static Finding none;
-  ADD_FAILURE() << "no finding " << id;
-  return none;
-}
-
-const LayerVerdict* layer(const Finding& f, Layer l) {
-  for (const auto& v : f.layers)
-    if (v.layer == l) return &v;
-  return nullptr;
-}
+using fixture::catalog;
+using fixture::find;
+using fixture::layer;
 
 // A temporary directory with files, removed at the end.
 struct TempDir {

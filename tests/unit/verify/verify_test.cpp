@@ -10,6 +10,7 @@
 #include "backend/seccomp/bpf_interp.h"
 #include "lower/lower.h"
 #include "verify/report.h"
+#include "verify_fixture.h"
 #include "verify/verify.h"
 
 namespace ward::verify {
@@ -106,27 +107,9 @@ Compiled compile(ir::Policy p) {
   return c;
 }
 
-const Catalog& catalog() {
-  static const Catalog c = [] {
-    std::vector<std::string> errors;
-    return loadCatalog({std::string(WARD_SOURCE_DIR) + "/stdlib"}, errors);
-  }();
-  return c;
-}
-
-const Finding& find(const std::vector<Finding>& fs, const std::string& id) {
-  for (const auto& f : fs)
-    if (f.id == id) return f;
-  static Finding none;
-  ADD_FAILURE() << "no finding " << id;
-  return none;
-}
-
-const LayerVerdict* layer(const Finding& f, Layer l) {
-  for (const auto& v : f.layers)
-    if (v.layer == l) return &v;
-  return nullptr;
-}
+using fixture::catalog;
+using fixture::find;
+using fixture::layer;
 
 TEST(Verify, BaseLikePolicyLeavesNoHighEntryOpen) {
   auto c = compile(basePolicy());
