@@ -17,7 +17,7 @@ std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, 
   if (target == "selinux") return selinux::emit(policy, options, diags);
   if (target == "lxc") return lxc::emit(policy, options, diags);
   if (target == "oci") return oci::emit(policy, options, diags);
-  diags.error("E1000", {}, "unknown target '" + target + "'");
+  diags.error(Code::E1000, {}, "unknown target '" + target + "'");
   return {};
 }
 

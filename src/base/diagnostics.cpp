@@ -13,28 +13,28 @@ const char* severityName(Severity s) {
   return "error";
 }
 
-Diagnostic& Diagnostics::push(Severity s, std::string code, Span span, std::string message) {
+Diagnostic& Diagnostics::push(Severity s, Code code, Span span, std::string message) {
   if (s == Severity::Error) {
     ++errors_;
     if (errors_ > kMaxErrors) {
       if (!truncated_) {
         truncated_ = true;
-        items_.push_back({Severity::Error, "E0009",
+        items_.push_back({Severity::Error, std::string(codeId(Code::E0009)),
                           "too many errors; stopping after " + std::to_string(kMaxErrors), span, {}, {}});
       }
       dropped_ = Diagnostic{};
       return dropped_;
     }
   }
-  items_.push_back({s, std::move(code), std::move(message), span, {}, {}});
+  items_.push_back({s, std::string(codeId(code)), std::move(message), span, {}, {}});
   return items_.back();
 }
 
-Diagnostic& Diagnostics::error(std::string code, Span span, std::string message) {
-  return push(Severity::Error, std::move(code), span, std::move(message));
+Diagnostic& Diagnostics::error(Code code, Span span, std::string message) {
+  return push(Severity::Error, code, span, std::move(message));
 }
-Diagnostic& Diagnostics::warning(std::string code, Span span, std::string message) {
-  return push(Severity::Warning, std::move(code), span, std::move(message));
+Diagnostic& Diagnostics::warning(Code code, Span span, std::string message) {
+  return push(Severity::Warning, code, span, std::move(message));
 }
 
 void Diagnostics::append(const Diagnostics& other) {

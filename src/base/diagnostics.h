@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/codes.h"
 #include "base/source.h"
 
 namespace ward {
@@ -23,7 +24,7 @@ struct FixIt {
 
 struct Diagnostic {
   Severity severity = Severity::Error;
-  std::string code;     // stable, documented in docs/diagnostics.md, e.g. "E0201"
+  std::string code;     // codeId(Code) for ward's own ("E0201", docs/diagnostics.md); a catalog id for findings
   std::string message;
   Span span;
   std::vector<Note> notes;
@@ -32,8 +33,8 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
-  Diagnostic& error(std::string code, Span span, std::string message);
-  Diagnostic& warning(std::string code, Span span, std::string message);
+  Diagnostic& error(Code code, Span span, std::string message);
+  Diagnostic& warning(Code code, Span span, std::string message);
   void add(Diagnostic d) { items_.push_back(std::move(d)); }
   void append(const Diagnostics& other);
   bool hasErrors() const { return errors_ > 0; }
@@ -64,7 +65,7 @@ class Diagnostics {
   std::size_t errors_ = 0;
   bool truncated_ = false;
   Diagnostic dropped_;  // target for diagnostics past kMaxErrors; never read
-  Diagnostic& push(Severity s, std::string code, Span span, std::string message);
+  Diagnostic& push(Severity s, Code code, Span span, std::string message);
 };
 
 // "did you mean" support: the closest candidate by edit distance, if close enough to be a likely typo.

@@ -115,7 +115,7 @@ struct VerifyArgs {
 verify::Catalog loadCatalogOrReport(const Global& g, driver::Session& s) {
   std::vector<std::string> errors;
   verify::Catalog catalog = verify::loadCatalog(moduleSearchPath(g), errors);
-  for (const auto& e : errors) s.diags.error("E2004", {}, "escape catalog: " + e);
+  for (const auto& e : errors) s.diags.error(Code::E2004, {}, "escape catalog: " + e);
   return catalog;
 }
 
@@ -140,7 +140,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
     ao.apparmorEnabled = host.apparmorEnabled;
     verify::Audited audited = !a.lxcConfig.empty() ? verify::auditLxcConfig(s.sources, a.lxcConfig, ao)
                                                    : verify::auditOciConfig(s.sources, a.oci, ao);
-    for (const auto& e : audited.errors) s.diags.error("E2005", {}, e);
+    for (const auto& e : audited.errors) s.diags.error(Code::E2005, {}, e);
     if (audited.ok()) {
       findings = verify::verifyAudited(audited, catalog, host);
       if (!cmdFailOn) gate = verify::effectiveFailOn(audited.policy, std::nullopt);
@@ -300,11 +300,11 @@ int cmdRelease(const std::string& name, const std::string& stateDir) {
   auto ids = backend::common::releaseIdRange(stateDir, name);
   bool failed = false;
   if (mcs.status == backend::selinux::ReleaseStatus::Error) {
-    std::fprintf(stderr, "ward: error: %s: %s\n", mcs.code.c_str(), mcs.error.c_str());
+    std::fprintf(stderr, "ward: error: %s: %s\n", codeId(mcs.code).data(), mcs.error.c_str());
     failed = true;
   }
   if (ids.status == backend::common::IdReleaseStatus::Error) {
-    std::fprintf(stderr, "ward: error: %s: %s\n", ids.code.c_str(), ids.error.c_str());
+    std::fprintf(stderr, "ward: error: %s: %s\n", codeId(ids.code).data(), ids.error.c_str());
     failed = true;
   }
   if (failed) return kExitInternal;

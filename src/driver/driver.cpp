@@ -74,7 +74,7 @@ Loaded load(Session& session, const std::string& path, const LoadOptions& option
   if (options.reader) text = options.reader->read(path);
   if (!text) text = readFile(path, error);
   if (!text) {
-    session.diags.error("E0107", {}, "cannot read '" + path + "': " + (error.empty() ? "not found" : error));
+    session.diags.error(Code::E0107, {}, "cannot read '" + path + "': " + (error.empty() ? "not found" : error));
     return {};
   }
   return loadText(session, path, std::move(*text), options);
@@ -118,7 +118,7 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
                                   [&](const ir::Policy& p) { return p.name != *options.policy; }),
                    policies.end());
     if (policies.empty()) {
-      auto& d = session.diags.error("E0211", {}, "no policy named '" + *options.policy + "' in the given files");
+      auto& d = session.diags.error(Code::E0211, {}, "no policy named '" + *options.policy + "' in the given files");
       std::string near = closestMatch(*options.policy, names);
       if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
       return result;
@@ -129,14 +129,14 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
       result.ok = true;
       return result;
     }
-    session.diags.error("E2002", {}, "no policy to compile: the files declare no `policy`");
+    session.diags.error(Code::E2002, {}, "no policy to compile: the files declare no `policy`");
     return result;
   }
   {  // two policies with one name would overwrite each other's artifacts
     std::set<std::string> seen;
     for (const auto& p : policies)
       if (!seen.insert(p.name).second) {
-        session.diags.error("E0106", p.span, "two policies named '" + p.name + "' in one compile");
+        session.diags.error(Code::E0106, p.span, "two policies named '" + p.name + "' in one compile");
         return result;
       }
   }
@@ -145,7 +145,7 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
   const auto known = backend::targetNames();
   for (const auto& t : targets)
     if (std::find(known.begin(), known.end(), t) == known.end()) {
-      auto& d = session.diags.error("E1000", {}, "unknown target '" + t + "'");
+      auto& d = session.diags.error(Code::E1000, {}, "unknown target '" + t + "'");
       std::string near = closestMatch(t, known);
       d.notes.push_back({{}, near.empty() ? "targets are: seccomp, apparmor, selinux, lxc, oci"
                                           : "did you mean '" + near + "'?"});
@@ -257,7 +257,7 @@ Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, cons
     out.failed = out.failed || verify::failsGate(f, own);   // each policy against its own fail_on
     for (const auto& acc : verify::unknownAccepts(cp.policy, catalog)) {
       const std::size_t before = session.diags.size();
-      auto& d = session.diags.warning("W0005", acc.span, "`accept " + acc.id + "` names no catalog entry; it silences nothing");
+      auto& d = session.diags.warning(Code::W0005, acc.span, "`accept " + acc.id + "` names no catalog entry; it silences nothing");
       std::string near = verify::suggestion(catalog, acc.id);
       if (!near.empty()) d.notes.push_back({{}, "did you mean '" + near + "'?"});
       toSessionSpans(session, cp.policy, before);
@@ -303,7 +303,7 @@ CompileResult compile(Session& session, const std::vector<std::string>& files, c
   std::error_code ec;
   fs::create_directories(options.outDir, ec);
   if (ec) {
-    session.diags.error("E2001", {}, "cannot create '" + options.outDir + "': " + ec.message());
+    session.diags.error(Code::E2001, {}, "cannot create '" + options.outDir + "': " + ec.message());
     result.ok = false;
     return result;
   }
@@ -313,7 +313,7 @@ CompileResult compile(Session& session, const std::vector<std::string>& files, c
   std::vector<Staged> staged;
   auto abort = [&](const std::string& msg) {
     for (const auto& s : staged) ::unlink(s.tmp.c_str());
-    session.diags.error("E2001", {}, msg);
+    session.diags.error(Code::E2001, {}, msg);
     result.ok = false;
     return result;
   };

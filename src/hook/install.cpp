@@ -10,19 +10,17 @@
 #include <functional>
 
 #include "hook/fsutil.h"
+#include "base/strings.h"
 
 namespace ward::hook {
 
 namespace {
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trimBlank(std::string_view s) { return trimRight(trim(s, " \t"), " \t\r"); }
+
 
 bool isMarker(std::string_view line, std::string_view marker) {
-  std::string_view t = trimmed(line);
+  std::string_view t = trimBlank(line);
   return t.substr(0, marker.size()) == marker &&
          (t.size() == marker.size() || t[marker.size()] == ' ' || t[marker.size()] == '(');
 }

@@ -141,7 +141,7 @@ const std::vector<std::string>& dockerDefaultCapabilities() {
 std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const DockerOptions& options, Diagnostics& diags) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    diags.error("E0304", {}, fmt::format("{}: not a JSON object", options.sourceName));
+    diags.error(Code::E0304, {}, fmt::format("{}: not a JSON object", options.sourceName));
     return std::nullopt;
   }
   // An OCI config.json fragment ({"linux": {"seccomp": ...}}) or the seccomp object itself.
@@ -150,7 +150,7 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
   p.defaultAction = j.value("defaultAction", std::string());
   if (j.contains("defaultErrnoRet") && j["defaultErrnoRet"].is_number_unsigned()) p.defaultErrnoRet = j["defaultErrnoRet"].get<unsigned>();
   if (p.defaultAction.empty()) {
-    diags.error("E0304", {}, fmt::format("{}: no defaultAction", options.sourceName));
+    diags.error(Code::E0304, {}, fmt::format("{}: no defaultAction", options.sourceName));
     return std::nullopt;
   }
   std::vector<std::string> caps;
@@ -168,7 +168,7 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
   const std::string native = seccompArchForGo(options.goArch);
   if (j.contains("archMap") && j["archMap"].is_array()) {
     if (!p.architectures.empty()) {
-      diags.error("E0304", {}, "'architectures' and 'archMap' were both given (Docker rejects that)");
+      diags.error(Code::E0304, {}, "'architectures' and 'archMap' were both given (Docker rejects that)");
       return std::nullopt;
     }
     for (const auto& m : j["archMap"]) {
@@ -180,7 +180,7 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
   }
   if (!j.contains("syscalls") || !j["syscalls"].is_array()) {
     if (!j.contains("syscalls") || j["syscalls"].is_null()) return p;
-    diags.error("E0304", {}, "'syscalls' is not an array");
+    diags.error(Code::E0304, {}, "'syscalls' is not an array");
     return std::nullopt;
   }
   for (const auto& call : j["syscalls"]) {
@@ -205,7 +205,7 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
     DockerRule r;
     if (call.contains("name") && call["name"].is_string() && !call["name"].get<std::string>().empty()) {
       if (call.contains("names") && !stringList(call["names"]).empty()) {
-        diags.error("E0304", {}, "'name' and 'names' were both given in one entry (Docker rejects that)");
+        diags.error(Code::E0304, {}, "'name' and 'names' were both given in one entry (Docker rejects that)");
         return std::nullopt;
       }
       r.names = {call["name"].get<std::string>()};
@@ -228,7 +228,7 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
         arg.valueTwo = a.value("valueTwo", std::uint64_t{0});
         arg.op = a.value("op", std::string());
         if (arg.index > 5 || !dockerOp(arg.op)) {
-          diags.error("E0304", {}, fmt::format("{}: bad argument condition (index {}, op '{}')",
+          diags.error(Code::E0304, {}, fmt::format("{}: bad argument condition (index {}, op '{}')",
                                                fmt::join(r.names, ","), arg.index, arg.op));
           return std::nullopt;
         }
@@ -361,7 +361,7 @@ std::optional<Imported> importDockerSeccomp(const std::string& text, const Docke
   std::string why;
   auto def = dockerAction(profile->defaultAction, profile->defaultErrnoRet, &why);
   if (!def) {
-    diags.error("E0304", {}, "defaultAction: " + why);
+    diags.error(Code::E0304, {}, "defaultAction: " + why);
     return std::nullopt;
   }
   WardWriter w(options.policyName, options.sourceName);
@@ -387,7 +387,7 @@ std::optional<Imported> importDockerSeccomp(const std::string& text, const Docke
   for (const auto& r : profile->syscalls) {
     auto act = dockerAction(r.action, r.errnoRet, &why);
     if (!act) {
-      diags.error("E0304", {}, fmt::format("{}: {}", fmt::join(r.names, ","), why));
+      diags.error(Code::E0304, {}, fmt::format("{}: {}", fmt::join(r.names, ","), why));
       return std::nullopt;
     }
     std::vector<std::vector<ir::ArgCondition>> alternatives;

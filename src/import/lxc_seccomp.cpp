@@ -10,19 +10,12 @@
 
 #include "import/import.h"
 #include "import/ward_writer.h"
+#include "base/strings.h"
 
 namespace ward::import {
 
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
-}
-
-bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
 std::optional<std::uint64_t> parseNumber(const std::string& s) {
   if (s.empty() || s[0] == '-') return std::nullopt;
@@ -38,13 +31,13 @@ std::optional<ir::Action> lxcAction(const std::string& word, std::string* rest) 
   ir::Action a;
   a.errnoValue = 0;
   a.errnoName.clear();
-  std::string s = trim(word);
-  auto eat = [&](std::size_t n) { *rest = trim(s.substr(n)); };
+  std::string s = trimmed(word);
+  auto eat = [&](std::size_t n) { *rest = trimmed(s.substr(n)); };
   if (startsWith(s, "kill")) {
     a.kind = ir::Action::Kind::KillThread;   // SCMP_ACT_KILL
     eat(4);
   } else if (startsWith(s, "errno")) {
-    std::string t = trim(s.substr(5));
+    std::string t = trimmed(s.substr(5));
     std::size_t n = 0;
     while (n < t.size() && std::isdigit(static_cast<unsigned char>(t[n]))) ++n;
     if (n == 0) return std::nullopt;
@@ -52,7 +45,7 @@ std::optional<ir::Action> lxcAction(const std::string& word, std::string* rest) 
     a.errnoValue = std::atoi(t.substr(0, n).c_str());
     const char* name = strerrorname_np(a.errnoValue);
     a.errnoName = name ? name : std::to_string(a.errnoValue);
-    *rest = trim(t.substr(n));
+    *rest = trimmed(t.substr(n));
   } else if (startsWith(s, "allow")) {
     a.kind = ir::Action::Kind::Allow;
     eat(5);
@@ -84,15 +77,15 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
   std::string line;
   std::size_t lineNo = 0;
   auto bad = [&](const std::string& what) -> std::optional<Imported> {
-    diags.error("E0304", {}, fmt::format("{}:{}: {}", options.sourceName, lineNo, what));
+    diags.error(Code::E0304, {}, fmt::format("{}:{}: {}", options.sourceName, lineNo, what));
     return std::nullopt;
   };
   // Version line (LXC reads it with fscanf("%d\n"), which also skips blank lines after it).
   int version = 0;
   while (std::getline(in, line)) {
     ++lineNo;
-    if (trim(line).empty()) continue;
-    auto v = parseNumber(trim(line));
+    if (trimmed(line).empty()) continue;
+    auto v = parseNumber(trimmed(line));
     if (!v || (*v != 1 && *v != 2)) return bad("the first line must be the policy version, 1 or 2");
     version = static_cast<int>(*v);
     break;
@@ -100,7 +93,7 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
   if (version == 0) return bad("empty policy");
   if (!std::getline(in, line)) return bad("no allowlist/denylist line");
   ++lineNo;
-  line = trim(line);
+  line = trimmed(line);
   if (line.find("debug") != std::string::npos) return bad("'debug' is not supported (LXC rejects it too)");
 
   WardWriter w(options.policyName, options.sourceName);
@@ -123,7 +116,7 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
     w.setDefault(def);
     while (std::getline(in, line)) {
       ++lineNo;
-      const std::string t = trim(line);
+      const std::string t = trimmed(line);
       if (t.empty()) continue;
       auto nr = parseNumber(t);
       if (!nr) return bad("version 1 lines are syscall numbers");
@@ -143,10 +136,10 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
   def.kind = denylist ? ir::Action::Kind::Allow : ir::Action::Kind::KillThread;
   def.errnoValue = 0;
   def.errnoName.clear();
-  if (auto sp = line.find(' '); sp != std::string::npos && !trim(line.substr(sp)).empty()) {
+  if (auto sp = line.find(' '); sp != std::string::npos && !trimmed(line.substr(sp)).empty()) {
     std::string rest;
     auto a = lxcAction(line.substr(sp + 1), &rest);
-    if (!a) return bad("unknown default action '" + trim(line.substr(sp + 1)) + "'");
+    if (!a) return bad("unknown default action '" + trimmed(line.substr(sp + 1)) + "'");
     def = *a;
   }
   ir::Action ruleDefault;
@@ -159,7 +152,7 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
   while (std::getline(in, line)) {
     ++lineNo;
     if (!line.empty() && line[0] == '#') continue;
-    std::string t = trim(line);
+    std::string t = trimmed(line);
     if (t.empty()) continue;
     if (t[0] == '[') {
       static const char* x86[] = {"[x86]", "[X86]", "[x32]", "[X32]", "[x86_64]", "[X86_64]", "[all]", "[ALL]"};
@@ -182,7 +175,7 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
     const std::string where = fmt::format("{}:{}", options.sourceName, lineNo);
     const auto sp = t.find(' ');
     const std::string name = t.substr(0, sp);
-    std::string rest = sp == std::string::npos ? "" : trim(t.substr(sp + 1));
+    std::string rest = sp == std::string::npos ? "" : trimmed(t.substr(sp + 1));
     if (name == "reject_force_umount") {   // LXC: umount2(target, MNT_FORCE) -> EACCES
       ir::Action a;
       a.kind = ir::Action::Kind::Errno;
@@ -209,10 +202,10 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
       const auto close = rest.find(']');
       if (close == std::string::npos) return bad("unterminated argument condition");
       std::string inner = rest.substr(1, close - 1);
-      rest = trim(rest.substr(close + 1));
+      rest = trimmed(rest.substr(close + 1));
       std::vector<std::string> f;
       std::stringstream ss(inner);
-      for (std::string part; std::getline(ss, part, ',');) f.push_back(trim(part));
+      for (std::string part; std::getline(ss, part, ',');) f.push_back(trimmed(part));
       if (f.size() != 3 && f.size() != 4) return bad("argument condition needs [index,value,op] or [index,value,op,mask]");
       auto idx = parseNumber(f[0]);
       auto val = parseNumber(f[1]);

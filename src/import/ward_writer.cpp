@@ -117,7 +117,7 @@ void WardWriter::addEntry(const std::vector<std::string>& names, const ir::Actio
 
 std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
   if (!conflicts_.empty()) {
-    diags.error("E0403", {}, fmt::format("the profile gives these system calls two different actions: {}",
+    diags.error(Code::E0403, {}, fmt::format("the profile gives these system calls two different actions: {}",
                                          fmt::join(conflicts_, ", ")));
     return std::nullopt;
   }

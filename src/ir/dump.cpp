@@ -40,6 +40,20 @@ const char* fsModeName(FsMode m) {
   return "?";
 }
 
+std::string actionText(const Action& a) {
+  using AK = Action::Kind;
+  switch (a.kind) {
+    case AK::Allow: return "allow";
+    case AK::Errno: return "errno " + (a.errnoName.empty() ? std::to_string(a.errnoValue) : a.errnoName);
+    case AK::KillProcess: return "kill";
+    case AK::KillThread: return "kill_thread";
+    case AK::Trap: return "trap";
+    case AK::Log: return "log";
+    case AK::Notify: return "notify";
+  }
+  return "?";
+}
+
 json spanToJson(const Policy& p, const Span& s) {
   if (!s.valid()) return nullptr;
   json j;

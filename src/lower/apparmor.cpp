@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "lower/internal.h"
+#include "ir/dump.h"
 
 namespace ward::lower::detail {
 
@@ -239,21 +240,11 @@ constexpr const char* kSysRo[] = {
     "deny /sys/fs/cgroup?*{,/**} wklx,",  "deny /sys/fs?*{,/**} wklx,",
 };
 
-const char* modeName(FsMode m) {
-  switch (m) {
-    case FsMode::Off: return "off";
-    case FsMode::Ro: return "ro";
-    case FsMode::Mixed: return "mixed";
-    case FsMode::Rw: return "rw";
-  }
-  return "";
-}
-
 void fsModeRules(const ir::Policy& p, Out& out) {
   auto spanOf = [&](const ir::Located<FsMode>& m) { return m.span.valid() ? m.span : p.span; };
   // proc
   const auto& proc = p.files.proc;
-  const std::string procWhy = fmt::format("mounts proc {}{}", modeName(proc.value), proc.span.valid() ? "" : " (default)");
+  const std::string procWhy = fmt::format("mounts proc {}{}", ir::fsModeName(proc.value), proc.span.valid() ? "" : " (default)");
   if (proc.value != FsMode::Rw) {
     for (const char* r : kProcSysMixed)
       out.add(r, spanOf(proc), procWhy + ": /proc/sys writable only for namespaced keys (ESC-HOST-SYSCTL)");
@@ -265,7 +256,7 @@ void fsModeRules(const ir::Policy& p, Out& out) {
     out.add("deny @{PROC}/** wkl,", spanOf(proc), procWhy + ": no writes under /proc");
   // sys
   const auto& sys = p.files.sys;
-  const std::string sysWhy = fmt::format("mounts sys {}{}", modeName(sys.value), sys.span.valid() ? "" : " (default)");
+  const std::string sysWhy = fmt::format("mounts sys {}{}", ir::fsModeName(sys.value), sys.span.valid() ? "" : " (default)");
   if (sys.value == FsMode::Mixed) {
     for (const char* r : kSysMixed)
       out.add(r, spanOf(sys), sysWhy + ": writes only to cgroups and network devices (ESC-SYSFS-RW, ESC-UDEV-STORM)");
@@ -276,7 +267,7 @@ void fsModeRules(const ir::Policy& p, Out& out) {
   // cgroup
   const auto& cg = p.files.cgroup;
   const std::string cgWhy =
-      fmt::format("mounts cgroup {}{}", modeName(cg.value), cg.span.valid() ? "" : " (default)");
+      fmt::format("mounts cgroup {}{}", ir::fsModeName(cg.value), cg.span.valid() ? "" : " (default)");
   if (cg.value == FsMode::Ro || cg.value == FsMode::Off)
     out.add("deny /sys/fs/cgroup/{,**} wklx,", spanOf(cg), cgWhy + ": the cgroup tree is read-only");
   else if (cg.value == FsMode::Mixed)

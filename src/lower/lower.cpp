@@ -185,11 +185,11 @@ void lower(ir::Policy& policy, Diagnostics& diags) {
     policy.mechanism.lowered = true;
   } catch (const std::exception& e) {
     policy.mechanism = ir::Mechanism{};
-    diags.error("E2003", policy.span, fmt::format("internal error while lowering policy '{}': {}", policy.name,
+    diags.error(Code::E2003, policy.span, fmt::format("internal error while lowering policy '{}': {}", policy.name,
                                                   e.what()));
   } catch (...) {
     policy.mechanism = ir::Mechanism{};
-    diags.error("E2003", policy.span, fmt::format("internal error while lowering policy '{}'", policy.name));
+    diags.error(Code::E2003, policy.span, fmt::format("internal error while lowering policy '{}'", policy.name));
   }
 }
 

@@ -178,7 +178,7 @@ bool deriveSocket(const ir::Policy& policy, std::vector<SyscallRule>& rules, Dia
   for (const auto* r : conditional) {
     auto ref = refinementOf(*r);
     if (!ref) {
-      diags.warning("W0003", r->span,
+      diags.warning(Code::W0003, r->span,
                     "this socket() rule is not one family plus at most one more condition, so ward cannot "
                     "combine it with the families the network section declares; socket() rules are used as "
                     "written and the seccomp filter does not restrict address families (AppArmor still does)");
@@ -281,7 +281,7 @@ bool deriveSocket(const ir::Policy& policy, std::vector<SyscallRule>& rules, Dia
       c.conditions.push_back(*rest);
     }
     if (!ok) {
-      diags.warning("W0003", span,
+      diags.warning(Code::W0003, span,
                     fmt::format("the socket() rules for address family {} cannot be combined with the families "
                                 "the network section declares; socket() rules are used as written and the "
                                 "seccomp filter does not restrict address families (AppArmor still does)",

@@ -61,7 +61,7 @@ void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, 
   std::string error;
   const verify::Catalog& cat = catalog.catalog(&error);
   if (!error.empty()) {
-    diags.error("E2004", {}, "escape catalog: " + error);
+    diags.error(Code::E2004, {}, "escape catalog: " + error);
     return;
   }
   const std::size_t before = session.diags.size();

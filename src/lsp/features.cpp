@@ -9,6 +9,7 @@
 #include "lsp/workspace.h"
 #include "sema/names.h"
 #include "syntax/parse.h"
+#include "base/strings.h"
 
 namespace ward::lsp {
 
@@ -28,7 +29,6 @@ const std::set<std::string, std::less<>>& ruleVerbs() {
   return v;
 }
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 std::string stringValue(std::string_view quoted) {
   if (quoted.size() >= 2 && quoted.front() == '"' && quoted.back() == '"') return std::string(quoted.substr(1, quoted.size() - 2));

@@ -1,6 +1,7 @@
 #include "lxcconf/lxcconf.h"
 
 #include "base/capabilities.h"
+#include "base/strings.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,14 +19,8 @@ namespace ward::lxcconf {
 namespace {
 
 bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+std::string_view trim(std::string_view s) { return ward::trim(s, " \t\r\n"); }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && isBlank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isBlank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // lxc.cgroup.dir, lxc.cgroup.relative and friends are plain settings, not controller values.
 bool isCgroupSetting(std::string_view key) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/diagnostics.h"
+#include "ir/dump.h"
 #include "ir/policy.h"
 #include "syntax/ast.h"
 
@@ -62,7 +63,7 @@ void mergeSameLevel(Level& into, const Level& from, Diagnostics& diags);
 void canonicalize(ir::SyscallRule& r);
 bool ruleLess(const ir::SyscallRule& a, const ir::SyscallRule& b);
 bool sameConditions(const ir::SyscallRule& a, const ir::SyscallRule& b);
-std::string actionText(const ir::Action& a);
+using ir::actionText;   // ir/dump.h
 
 // Interprets one section of a policy or fragment body into `level`.
 void interpretSection(const ast::Section& section, const Groups& groups, Level& level, Diagnostics& diags);

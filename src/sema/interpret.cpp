@@ -64,7 +64,7 @@ class Interp {
   Level& level_;
   Diagnostics& diags_;
 
-  Diagnostic& err(const char* code, const Span& sp, std::string msg) { return diags_.error(code, sp, std::move(msg)); }
+  Diagnostic& err(Code code, const Span& sp, std::string msg) { return diags_.error(code, sp, std::move(msg)); }
 
   void single(const std::string& key, std::string what, std::string canon, Span sp,
               std::function<void(ir::Policy&)> apply) {
@@ -74,26 +74,26 @@ class Interp {
   // ---- value helpers ----
   bool noCall(const ast::Term& t) {
     if (t.isCall) {
-      err("E0304", t.span, q(t.head.text) + " takes no argument conditions here");
+      err(Code::E0304, t.span, q(t.head.text) + " takes no argument conditions here");
       return false;
     }
     return true;
   }
   const Value* want(const ast::Term* t, VK kind, const char* what, const Span& stmt) {
     if (!t) {
-      err("E0305", stmt, std::string("missing ") + what);
+      err(Code::E0305, stmt, std::string("missing ") + what);
       return nullptr;
     }
     if (!noCall(*t)) return nullptr;
     if (t->head.kind != kind) {
-      err("E0304", t->head.span, std::string("expected ") + what + ", found " + kindName(t->head.kind));
+      err(Code::E0304, t->head.span, std::string("expected ") + what + ", found " + kindName(t->head.kind));
       return nullptr;
     }
     return &t->head;
   }
   bool noMore(const Args& a, std::size_t used) {
     if (a.terms.size() > used) {
-      err("E0305", a.terms[used]->span, "this statement does not take " + kindName(a.terms[used]->head.kind) +
+      err(Code::E0305, a.terms[used]->span, "this statement does not take " + kindName(a.terms[used]->head.kind) +
                                             " " + q(a.terms[used]->head.text) + " here (is a ';' missing?)");
       return false;
     }
@@ -101,23 +101,23 @@ class Interp {
   }
   bool noAssign(const ast::Statement& st) {
     if (st.assigned) {
-      err("E0304", st.assigned->span, "this statement takes no `= value`");
+      err(Code::E0304, st.assigned->span, "this statement takes no `= value`");
       return false;
     }
     return true;
   }
   std::optional<std::uint64_t> integer(const Value& v) {
     if (v.kind != VK::Integer) {
-      err("E0304", v.span, "expected an integer, found " + kindName(v.kind));
+      err(Code::E0304, v.span, "expected an integer, found " + kindName(v.kind));
       return std::nullopt;
     }
     Num n = parseInteger(v.text);
     if (n.error == NumError::Overflow) {
-      err("E0303", v.span, q(v.text) + " does not fit in 64 bits");
+      err(Code::E0303, v.span, q(v.text) + " does not fit in 64 bits");
       return std::nullopt;
     }
     if (!n.ok()) {
-      err("E0304", v.span, q(v.text) + " is not a valid integer");
+      err(Code::E0304, v.span, q(v.text) + " is not a valid integer");
       return std::nullopt;
     }
     return n.value;
@@ -128,35 +128,35 @@ class Interp {
     noMore(a, 1);
     if (v->text == "on") return true;
     if (v->text == "off") return false;
-    err("E0304", v->span, std::string(what) + " takes `on` or `off`, not " + q(v->text));
+    err(Code::E0304, v->span, std::string(what) + " takes `on` or `off`, not " + q(v->text));
     return std::nullopt;
   }
   std::optional<std::uint64_t> bytes(const Value& v) {
     if (v.kind != VK::Integer && v.kind != VK::Quantity && v.kind != VK::Decimal) {
-      err("E0304", v.span, "expected a size such as `512MiB`, found " + kindName(v.kind));
+      err(Code::E0304, v.span, "expected a size such as `512MiB`, found " + kindName(v.kind));
       return std::nullopt;
     }
     Num n = parseBytes(v.text, v.kind == VK::Quantity ? v.unit : "");
     switch (n.error) {
       case NumError::None: return n.value;
       case NumError::BadUnit:
-        err("E0302", v.span, "unknown size unit " + q(v.unit) + suggest(v.unit, sizeUnits()) +
+        err(Code::E0302, v.span, "unknown size unit " + q(v.unit) + suggest(v.unit, sizeUnits()) +
                                  " (units: B, KiB, MiB, GiB, TiB, K, M, G, KB, MB, GB)");
         return std::nullopt;
       case NumError::Overflow:
-        err("E0303", v.span, q(v.text + v.unit) + " is more than 2^64-1 bytes");
+        err(Code::E0303, v.span, q(v.text + v.unit) + " is more than 2^64-1 bytes");
         return std::nullopt;
       case NumError::NotWhole:
-        err("E0301", v.span, q(v.text + v.unit) + " is not a whole number of bytes");
+        err(Code::E0301, v.span, q(v.text + v.unit) + " is not a whole number of bytes");
         return std::nullopt;
       case NumError::Syntax: break;
     }
-    err("E0304", v.span, q(v.text + v.unit) + " is not a valid size");
+    err(Code::E0304, v.span, q(v.text + v.unit) + " is not a valid size");
     return std::nullopt;
   }
   bool absolutePath(const Value& v, const char* what) {
     if (v.text.empty() || v.text[0] != '/') {
-      err("E0502", v.span, std::string(what) + " " + q(v.text) + " is relative; write an absolute path");
+      err(Code::E0502, v.span, std::string(what) + " " + q(v.text) + " is relative; write an absolute path");
       return false;
     }
     std::size_t i = 0;
@@ -164,7 +164,7 @@ class Interp {
       std::size_t j = v.text.find('/', i);
       if (j == std::string::npos) j = v.text.size();
       if (v.text.compare(i, j - i, "..") == 0 && j - i == 2) {
-        err("E0503", v.span, std::string(what) + " " + q(v.text) + " has a `..` component");
+        err(Code::E0503, v.span, std::string(what) + " " + q(v.text) + " has a `..` component");
         return false;
       }
       i = j + 1;
@@ -177,7 +177,7 @@ class Interp {
       auto n = integer(v);
       if (!n) return std::nullopt;
       if (*n < 1 || *n > static_cast<std::uint64_t>(names::kMaxErrno)) {
-        err("E0301", v.span, "errno " + v.text + " is out of range (1..4095)");
+        err(Code::E0301, v.span, "errno " + v.text + " is out of range (1..4095)");
         return std::nullopt;
       }
       a.errnoValue = static_cast<int>(*n);
@@ -185,12 +185,12 @@ class Interp {
       return a;
     }
     if (v.kind != VK::Ident) {
-      err("E0304", v.span, "expected an errno name or number, found " + kindName(v.kind));
+      err(Code::E0304, v.span, "expected an errno name or number, found " + kindName(v.kind));
       return std::nullopt;
     }
     const auto* e = names::findErrno(v.text);
     if (!e) {
-      err("E0205", v.span, "unknown errno " + q(v.text) + suggest(v.text, names::errnoNames()));
+      err(Code::E0205, v.span, "unknown errno " + q(v.text) + suggest(v.text, names::errnoNames()));
       return std::nullopt;
     }
     a.errnoValue = e->number;
@@ -224,7 +224,7 @@ void Interp::section(const ast::Section& s) {
   const std::string& name = s.name.text;
   const auto& sections = names::sectionNames();
   if (std::find(sections.begin(), sections.end(), name) == sections.end()) {
-    err("E0201", s.name.span, "unknown section " + q(name) + suggest(name, sections));
+    err(Code::E0201, s.name.span, "unknown section " + q(name) + suggest(name, sections));
     return;
   }
   if (name == "selinux" || name == "apparmor") level_.presence.emplace(name, s.span);
@@ -233,20 +233,20 @@ void Interp::section(const ast::Section& s) {
     const ast::Term& head = st.clauses[0].terms[0];
     if (name == "sysctl") { sysctl(st); continue; }
     if (head.head.kind != VK::Ident) {
-      err("E0206", head.span, "expected a statement name in " + q(name) + ", found " + kindName(head.head.kind));
+      err(Code::E0206, head.span, "expected a statement name in " + q(name) + ", found " + kindName(head.head.kind));
       continue;
     }
     const std::string& verb = head.head.text;
     const auto& verbs = names::sectionVerbs(name);
     if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end()) {
       if (name == "limits")
-        err("E0209", head.head.span, "unknown limit " + q(verb) + suggest(verb, verbs));
+        err(Code::E0209, head.head.span, "unknown limit " + q(verb) + suggest(verb, verbs));
       else
-        err("E0206", head.head.span, "unknown statement " + q(verb) + " in " + q(name) + suggest(verb, verbs));
+        err(Code::E0206, head.head.span, "unknown statement " + q(verb) + " in " + q(name) + suggest(verb, verbs));
       continue;
     }
     if (head.isCall && name != "syscalls") {
-      err("E0304", head.span, q(verb) + " takes no argument conditions");
+      err(Code::E0304, head.span, q(verb) + " takes no argument conditions");
       continue;
     }
     if (name == "identity") identity(st, verb);
@@ -283,7 +283,7 @@ void Interp::identity(const ast::Statement& st, const std::string& verb) {
     if (!noMore(a, 1)) return;
     std::string reason = r->text;
     if (reason.find_first_not_of(" \t") == std::string::npos) {
-      err("E0501", r->span, "`privileged` needs a reason: say why this container runs without a user namespace");
+      err(Code::E0501, r->span, "`privileged` needs a reason: say why this container runs without a user namespace");
       return;
     }
     Span sp = st.span;
@@ -303,7 +303,7 @@ void Interp::identity(const ast::Statement& st, const std::string& verb) {
     bool isAuto = kind->text == "auto";
     auto it = level_.singles.find("identity.idmap");
     if (it != level_.singles.end()) {
-      auto& d = err(it->second.canon == "auto" || it->second.canon == "none" ? "E0402" : "E0405", sp,
+      auto& d = err(it->second.canon == "auto" || it->second.canon == "none" ? Code::E0402 : Code::E0405, sp,
                     "`idmap " + kind->text + "` contradicts the idmap already set in this policy");
       d.notes.push_back({it->second.span, "idmap set here"});
       return;
@@ -315,7 +315,7 @@ void Interp::identity(const ast::Statement& st, const std::string& verb) {
     return;
   }
   if (kind->text != "uid" && kind->text != "gid") {
-    err("E0304", kind->span, "idmap takes `auto`, `none`, `uid` or `gid`, not " + q(kind->text) +
+    err(Code::E0304, kind->span, "idmap takes `auto`, `none`, `uid` or `gid`, not " + q(kind->text) +
                                  suggest(kind->text, {"auto", "none", "uid", "gid"}));
     return;
   }
@@ -327,14 +327,14 @@ void Interp::identity(const ast::Statement& st, const std::string& verb) {
     auto n = integer(*v);
     if (!n) return;
     if (*n > 0xffffffffULL || (i == 2 && *n == 0)) {
-      err("E0301", v->span, "idmap value " + v->text + " is out of range (" + (i == 2 ? "1" : "0") + "..4294967295)");
+      err(Code::E0301, v->span, "idmap value " + v->text + " is out of range (" + (i == 2 ? "1" : "0") + "..4294967295)");
       return;
     }
     nums[i] = static_cast<std::uint32_t>(*n);
   }
   if (!noMore(a, 4)) return;
   if (std::uint64_t{nums[0]} + nums[2] > 0x100000000ULL || std::uint64_t{nums[1]} + nums[2] > 0x100000000ULL) {
-    err("E0301", sp, "idmap range runs past 4294967295");
+    err(Code::E0301, sp, "idmap range runs past 4294967295");
     return;
   }
   ir::IdMap m{kind->text == "uid" ? 'u' : 'g', nums[0], nums[1], nums[2], sp};
@@ -343,7 +343,7 @@ void Interp::identity(const ast::Statement& st, const std::string& verb) {
   auto it = level_.singles.find("identity.idmap");
   if (it != level_.singles.end()) {
     if (it->second.canon == "auto" || it->second.canon == "none") {
-      auto& d = err("E0405", sp, "an explicit idmap contradicts `idmap " + it->second.canon + "`");
+      auto& d = err(Code::E0405, sp, "an explicit idmap contradicts `idmap " + it->second.canon + "`");
       d.notes.push_back({it->second.span, "set here"});
       return;
     }
@@ -388,7 +388,7 @@ void Interp::files(const ast::Statement& st, const std::string& verb) {
     const auto& w = a.terms[i]->head;
     unsigned bit = modeBit(w.text);
     if (!bit) {
-      err("E0304", w.span, "unknown file access " + q(w.text) +
+      err(Code::E0304, w.span, "unknown file access " + q(w.text) +
                                suggest(w.text, {"read", "write", "append", "exec", "link", "lock"}));
       return;
     }
@@ -397,11 +397,11 @@ void Interp::files(const ast::Statement& st, const std::string& verb) {
   }
   if (deny && access == 0) access = ir::kRead | ir::kWrite | ir::kAppend | ir::kExec | ir::kLink | ir::kLock;
   if (access == 0) {
-    err("E0305", st.span, "`owner` needs an access: `owner write \"/path\";`");
+    err(Code::E0305, st.span, "`owner` needs an access: `owner write \"/path\";`");
     return;
   }
   if (i == a.terms.size()) {
-    err("E0305", st.span, "missing path: `" + verb + " \"/path\";`");
+    err(Code::E0305, st.span, "missing path: `" + verb + " \"/path\";`");
     return;
   }
   for (; i < a.terms.size(); ++i) {
@@ -426,7 +426,7 @@ void Interp::mounts(const ast::Statement& st, const std::string& verb) {
     else if (v->text == "rw") m = ir::FsMode::Rw;
     else if (v->text == "off") m = ir::FsMode::Off;
     else {
-      err("E0304", v->span, q(verb) + " takes ro, mixed, rw or off, not " + q(v->text) +
+      err(Code::E0304, v->span, q(verb) + " takes ro, mixed, rw or off, not " + q(v->text) +
                                 suggest(v->text, {"ro", "mixed", "rw", "off"}));
       return;
     }
@@ -446,7 +446,7 @@ void Interp::mounts(const ast::Statement& st, const std::string& verb) {
     const Value* at = want(a.terms.size() > 1 ? a.terms[1] : nullptr, VK::Ident, "`at`", sp);
     if (!at) return;
     if (at->text != "at") {
-      err("E0304", at->span, "expected `at` between the host path and the container path");
+      err(Code::E0304, at->span, "expected `at` between the host path and the container path");
       return;
     }
     const Value* dst = want(a.terms.size() > 2 ? a.terms[2] : nullptr, VK::String, "the container path", sp);
@@ -471,7 +471,7 @@ void Interp::mounts(const ast::Statement& st, const std::string& verb) {
     const std::string& o = w->text;
     if (mt.kind == ir::Mount::Kind::Tmpfs && (o == "size" || o == "mode")) {
       if (i + 1 >= a.terms.size()) {
-        err("E0305", w->span, q(o) + " needs a value");
+        err(Code::E0305, w->span, q(o) + " needs a value");
         return;
       }
       const Value& v = a.terms[++i]->head;
@@ -483,7 +483,7 @@ void Interp::mounts(const ast::Statement& st, const std::string& verb) {
         auto n = integer(v);
         if (!n) return;
         if (*n > 07777) {
-          err("E0301", v.span, "mode " + v.text + " is out of range (0..0o7777)");
+          err(Code::E0301, v.span, "mode " + v.text + " is out of range (0..0o7777)");
           return;
         }
         mt.mode = static_cast<std::uint32_t>(*n);
@@ -502,12 +502,12 @@ void Interp::mounts(const ast::Statement& st, const std::string& verb) {
     else {
       std::vector<std::string> opts = {"ro", "rw", "noexec", "exec", "nosuid", "suid", "nodev", "dev", "optional"};
       if (mt.kind == ir::Mount::Kind::Tmpfs) { opts.push_back("size"); opts.push_back("mode"); }
-      err("E0304", w->span, "unknown mount option " + q(o) + suggest(o, opts));
+      err(Code::E0304, w->span, "unknown mount option " + q(o) + suggest(o, opts));
       return;
     }
   }
   if (roSpan && rwSpan) {
-    auto& d = err("E0405", *rwSpan, "a mount cannot be both `ro` and `rw`");
+    auto& d = err(Code::E0405, *rwSpan, "a mount cannot be both `ro` and `rw`");
     d.notes.push_back({*roSpan, "`ro` here"});
     return;
   }
@@ -547,7 +547,7 @@ void Interp::devices(const ast::Statement& st, const std::string&) {
       };
       if (colon == std::string::npos || !part(std::string_view(dv->text).substr(0, colon), d.major) ||
           !part(std::string_view(dv->text).substr(colon + 1), d.minor)) {
-        err("E0301", dv->span, "device number " + q(dv->text) + " is out of range");
+        err(Code::E0301, dv->span, "device number " + q(dv->text) + " is out of range");
         continue;
       }
       explicitNumbers = true;
@@ -562,7 +562,7 @@ void Interp::devices(const ast::Statement& st, const std::string&) {
         if (!node) {
           std::vector<std::string> known;
           for (const auto& n : names::deviceNodes()) known.emplace_back(n.path);
-          err("E0210", pv.span, "unknown device node " + q(pv.text) + suggest(pv.text, known) +
+          err(Code::E0210, pv.span, "unknown device node " + q(pv.text) + suggest(pv.text, known) +
                                     " (give its numbers: `allow char MAJOR:MINOR \"" + pv.text + "\" rw;`)");
           continue;
         }
@@ -574,7 +574,7 @@ void Interp::devices(const ast::Statement& st, const std::string&) {
       ++i;
     }
     if (!explicitNumbers) {
-      err("E0305", cl.span, "a device needs a known node path or `char|block MAJOR:MINOR`");
+      err(Code::E0305, cl.span, "a device needs a known node path or `char|block MAJOR:MINOR`");
       continue;
     }
     const Value* acc = want(i < t.size() ? t[i] : nullptr, VK::Ident, "an access: r, w, m (e.g. rw)", cl.span);
@@ -587,11 +587,11 @@ void Interp::devices(const ast::Statement& st, const std::string&) {
       else okAccess = false;
     }
     if (!okAccess) {
-      err("E0304", acc->span, "device access " + q(acc->text) + " is not a combination of r, w and m");
+      err(Code::E0304, acc->span, "device access " + q(acc->text) + " is not a combination of r, w and m");
       continue;
     }
     if (i + 1 < t.size()) {
-      err("E0305", t[i + 1]->span, "unexpected value after the device access");
+      err(Code::E0305, t[i + 1]->span, "unexpected value after the device access");
       continue;
     }
     level_.devices.push_back(d);
@@ -630,7 +630,7 @@ void Interp::network(const ast::Statement& st, const std::string& verb) {
     const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::String, "a bridge name string", sp);
     if (!v || !noMore(a, 1)) return;
     if (v->text.empty() || v->text.size() > 15 || v->text.find_first_of("/ \t:") != std::string::npos) {
-      err("E0304", v->span, "bridge name " + q(v->text) + " is not a valid interface name (1..15 characters, no '/', ':' or spaces)");
+      err(Code::E0304, v->span, "bridge name " + q(v->text) + " is not a valid interface name (1..15 characters, no '/', ':' or spaces)");
       return;
     }
     std::string name = v->text;
@@ -647,14 +647,14 @@ void Interp::network(const ast::Statement& st, const std::string& verb) {
   else if (proto->text == "udp") e.proto = ir::Endpoint::Proto::Udp;
   else if (proto->text == "sctp") e.proto = ir::Endpoint::Proto::Sctp;
   else {
-    err("E0304", proto->span, "unknown protocol " + q(proto->text) + suggest(proto->text, {"tcp", "udp", "sctp"}));
+    err(Code::E0304, proto->span, "unknown protocol " + q(proto->text) + suggest(proto->text, {"tcp", "udp", "sctp"}));
     return;
   }
   std::size_t i = 1;
   if (verb == "connect" && i < a.terms.size() && a.terms[i]->head.kind == VK::String) {
     e.host = a.terms[i]->head.text;
     if (e.host.empty()) {
-      err("E0304", a.terms[i]->head.span, "empty host name");
+      err(Code::E0304, a.terms[i]->head.span, "empty host name");
       return;
     }
     ++i;
@@ -675,17 +675,17 @@ void Interp::network(const ast::Statement& st, const std::string& verb) {
       lo = n1.ok() ? n1.value : 0;
       hi = n2.ok() ? n2.value : 0;
       if (lo > hi && lo <= 65535 && hi >= 1) {
-        err("E0301", v.span, "port range " + q(v.text) + " is empty (first port above last)");
+        err(Code::E0301, v.span, "port range " + q(v.text) + " is empty (first port above last)");
         ok = false;
         continue;
       }
     } else {
-      err("E0304", v.span, "expected a port or port range, found " + kindName(v.kind));
+      err(Code::E0304, v.span, "expected a port or port range, found " + kindName(v.kind));
       ok = false;
       continue;
     }
     if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535) {
-      err("E0301", v.span, "port " + q(v.text) + " is out of range (1..65535)");
+      err(Code::E0301, v.span, "port " + q(v.text) + " is out of range (1..65535)");
       ok = false;
       continue;
     }
@@ -693,7 +693,7 @@ void Interp::network(const ast::Statement& st, const std::string& verb) {
   }
   if (!ok) return;
   if (verb == "listen" && e.ports.empty()) {
-    err("E0305", sp, "`listen` needs at least one port: `listen tcp 80;`");
+    err(Code::E0305, sp, "`listen` needs at least one port: `listen tcp 80;`");
     return;
   }
   (verb == "listen" ? level_.listen : level_.connect).push_back(std::move(e));
@@ -706,7 +706,7 @@ std::optional<ir::Capability> Interp::capability(const Value& v) {
     Num n = parseInteger(v.text);
     if (n.ok() && n.value <= 40) c = names::findCapability(static_cast<int>(n.value));
     if (!c) {
-      err("E0203", v.span, "capability number " + v.text + " is out of range (0..40)");
+      err(Code::E0203, v.span, "capability number " + v.text + " is out of range (0..40)");
       return std::nullopt;
     }
   } else if (v.kind == VK::Ident) {
@@ -715,14 +715,14 @@ std::optional<ir::Capability> Interp::capability(const Value& v) {
       std::string lower;
       for (char ch : v.text) lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
       if (lower.rfind("cap_", 0) == 0 && names::findCapability(lower.substr(4))) {
-        err("E0203", v.span, "write capabilities without the cap_ prefix: " + q(lower.substr(4)));
+        err(Code::E0203, v.span, "write capabilities without the cap_ prefix: " + q(lower.substr(4)));
         return std::nullopt;
       }
-      err("E0203", v.span, "unknown capability " + q(v.text) + suggest(lower, names::capabilityNames()));
+      err(Code::E0203, v.span, "unknown capability " + q(v.text) + suggest(lower, names::capabilityNames()));
       return std::nullopt;
     }
   } else {
-    err("E0304", v.span, "expected a capability name, found " + kindName(v.kind));
+    err(Code::E0304, v.span, "expected a capability name, found " + kindName(v.kind));
     return std::nullopt;
   }
   return ir::Capability{std::string(c->name), c->number, v.span, ""};
@@ -732,7 +732,7 @@ void Interp::capabilities(const ast::Statement& st, const std::string& verb) {
   if (!noAssign(st)) return;
   Args a = argsOf(st);
   if (a.terms.empty()) {
-    err("E0305", st.span, q(verb) + " needs at least one capability");
+    err(Code::E0305, st.span, q(verb) + " needs at least one capability");
     return;
   }
   if (verb == "keep" && a.terms[0]->head.kind == VK::Ident && a.terms[0]->head.text == "all") {
@@ -752,7 +752,7 @@ void Interp::capabilities(const ast::Statement& st, const std::string& verb) {
     auto& other = verb == "keep" ? level_.drop : level_.keep;
     auto contra = std::find_if(other.begin(), other.end(), [&](const ir::Capability& x) { return x.name == c->name; });
     if (contra != other.end()) {
-      auto& d = err("E0405", c->span, "capability " + q(c->name) + " is both kept and dropped in this policy");
+      auto& d = err(Code::E0405, c->span, "capability " + q(c->name) + " is both kept and dropped in this policy");
       d.notes.push_back({contra->span, verb == "keep" ? "dropped here" : "kept here"});
       continue;
     }
@@ -778,13 +778,13 @@ std::optional<ir::Action> Interp::action(const Args& a, std::size_t from, std::s
       return ir::Action{AK::Errno, 1, "EPERM"};
     if (isDeny) ++from;
     if (from + 1 >= a.terms.size()) {
-      err("E0305", where, "`errno` needs a name or number (errno EPERM)");
+      err(Code::E0305, where, "`errno` needs a name or number (errno EPERM)");
       return std::nullopt;
     }
     used = from + 2;
     return errnoAction(a.terms[from + 1]->head);
   }
-  err("E0304", v->span, "unknown action " + q(v->text) +
+  err(Code::E0304, v->span, "unknown action " + q(v->text) +
                             suggest(v->text, {"allow", "errno", "deny", "kill", "kill_thread", "trap", "log"}));
   return std::nullopt;
 }
@@ -800,14 +800,14 @@ std::optional<std::uint64_t> Interp::orValue(const std::vector<Value>& vs, const
     } else if (v.kind == VK::Ident) {
       auto c = names::findConstant(v.text);
       if (!c) {
-        err("E0208", v.span, "unknown constant " + q(v.text) + (syscall.empty() ? "" : " in " + q(syscall)) +
+        err(Code::E0208, v.span, "unknown constant " + q(v.text) + (syscall.empty() ? "" : " in " + q(syscall)) +
                                  suggest(v.text, names::constantNames()));
         ok = false;
         continue;
       }
       out |= *c;
     } else {
-      err("E0304", v.span, "expected an integer or a constant, found " + kindName(v.kind));
+      err(Code::E0304, v.span, "expected an integer or a constant, found " + kindName(v.kind));
       ok = false;
     }
   }
@@ -822,7 +822,7 @@ std::vector<std::vector<ir::ArgCondition>> Interp::conditions(const std::string&
   ok = true;
   for (const auto& c : t.conditions) {
     if (c.arg.kind != VK::Ident) {
-      err("E0208", c.arg.span, "expected an argument name (arg0..arg5 or a parameter name)");
+      err(Code::E0208, c.arg.span, "expected an argument name (arg0..arg5 or a parameter name)");
       ok = false;
       continue;
     }
@@ -833,7 +833,7 @@ std::vector<std::vector<ir::ArgCondition>> Interp::conditions(const std::string&
       const auto& params = names::syscallParams(syscall);
       std::string known;
       for (const auto& p : params) known += (known.empty() ? "" : ", ") + p;
-      err("E0208", c.arg.span, "unknown argument " + q(c.arg.text) + " of " + q(syscall) +
+      err(Code::E0208, c.arg.span, "unknown argument " + q(c.arg.text) + " of " + q(syscall) +
                                    suggest(c.arg.text, cands) +
                                    (known.empty() ? " (use arg0..arg5)" : " (parameters: " + known + ")"));
       ok = false;
@@ -853,7 +853,7 @@ std::vector<std::vector<ir::ArgCondition>> Interp::conditions(const std::string&
                                                     {"<=", Op::Le}, {">", Op::Gt},  {">=", Op::Ge}};
       auto it = ops.find(c.op);
       if (it == ops.end()) {
-        err("E0306", c.opSpan, "unknown comparison " + q(c.op));
+        err(Code::E0306, c.opSpan, "unknown comparison " + q(c.op));
         ok = false;
         continue;
       }
@@ -865,7 +865,7 @@ std::vector<std::vector<ir::ArgCondition>> Interp::conditions(const std::string&
       ac.mask = *mask;
       ac.value = *value;
       if ((*value & ~*mask) != 0) {
-        err("E0306", c.span, "this condition can never hold: the value has bits outside the mask");
+        err(Code::E0306, c.span, "this condition can never hold: the value has bits outside the mask");
         ok = false;
         continue;
       }
@@ -885,7 +885,7 @@ std::vector<std::vector<ir::ArgCondition>> Interp::conditions(const std::string&
         }
       }
     } else {
-      err("E0306", c.opSpan, "a masked condition can only use == or != (libseccomp compares masked values for equality)");
+      err(Code::E0306, c.opSpan, "a masked condition can only use == or != (libseccomp compares masked values for equality)");
       ok = false;
       continue;
     }
@@ -898,7 +898,7 @@ std::vector<std::vector<ir::ArgCondition>> Interp::conditions(const std::string&
       }
     alts = std::move(next);
     if (alts.size() > 256) {
-      err("E0306", t.span, "these conditions expand to more than 256 seccomp rules");
+      err(Code::E0306, t.span, "these conditions expand to more than 256 seccomp rules");
       ok = false;
       return {};
     }
@@ -924,7 +924,7 @@ void Interp::syscalls(const ast::Statement& st, const std::string& verb) {
   }
   if (verb == "arch") {
     if (a.terms.empty()) {
-      err("E0305", sp, "`arch` needs at least one architecture: x86_64, x86, x32");
+      err(Code::E0305, sp, "`arch` needs at least one architecture: x86_64, x86, x32");
       return;
     }
     std::set<std::string> seen;
@@ -933,7 +933,7 @@ void Interp::syscalls(const ast::Statement& st, const std::string& verb) {
       if (!v) return;
       auto c = names::canonicalArch(v->text);
       if (!c) {
-        err("E0212", v->span, "unknown architecture " + q(v->text) + suggest(v->text, names::archNames()) +
+        err(Code::E0212, v->span, "unknown architecture " + q(v->text) + suggest(v->text, names::archNames()) +
                                   " (ward knows x86_64, x86 and x32)");
         return;
       }
@@ -960,11 +960,11 @@ void Interp::syscalls(const ast::Statement& st, const std::string& verb) {
   for (std::size_t i = 0; i < a.terms.size(); ++i) {
     if (a.terms[i]->head.kind == VK::Ident && a.terms[i]->head.text == "errno" && !a.terms[i]->isCall) {
       if (verb != "deny") {
-        err("E0304", a.terms[i]->span, "`errno` goes with `deny` (`deny NAME errno EPERM;`), not with " + q(verb));
+        err(Code::E0304, a.terms[i]->span, "`errno` goes with `deny` (`deny NAME errno EPERM;`), not with " + q(verb));
         return;
       }
       if (i + 2 != a.terms.size()) {
-        err("E0305", a.terms[i]->span, "`errno NAME` must end the statement");
+        err(Code::E0305, a.terms[i]->span, "`errno NAME` must end the statement");
         return;
       }
       auto e = errnoAction(a.terms[i + 1]->head);
@@ -975,7 +975,7 @@ void Interp::syscalls(const ast::Statement& st, const std::string& verb) {
     }
   }
   if (n == 0) {
-    err("E0305", sp, q(verb) + " needs at least one system call or @group");
+    err(Code::E0305, sp, q(verb) + " needs at least one system call or @group");
     return;
   }
   for (std::size_t i = 0; i < n; ++i) {
@@ -984,7 +984,7 @@ void Interp::syscalls(const ast::Statement& st, const std::string& verb) {
       if (!noCall(t)) continue;
       auto it = groups_.expanded.find(t.head.text);
       if (it == groups_.expanded.end()) {
-        err("E0204", t.head.span, "unknown syscall group " + q(t.head.text) + suggest(t.head.text, groups_.names()) +
+        err(Code::E0204, t.head.span, "unknown syscall group " + q(t.head.text) + suggest(t.head.text, groups_.names()) +
                                       (groups_.expanded.empty() ? " (no groups are defined; import \"std/syscalls\")" : ""));
         continue;
       }
@@ -999,12 +999,12 @@ void Interp::syscalls(const ast::Statement& st, const std::string& verb) {
       continue;
     }
     if (t.head.kind != VK::Ident) {
-      err("E0304", t.head.span, "expected a system call or @group, found " + kindName(t.head.kind));
+      err(Code::E0304, t.head.span, "expected a system call or @group, found " + kindName(t.head.kind));
       continue;
     }
     const std::string& name = t.head.text;
     if (!names::findSyscall(name)) {
-      err("E0202", t.head.span, "unknown system call " + q(name) + suggest(name, names::syscallNames()) +
+      err(Code::E0202, t.head.span, "unknown system call " + q(name) + suggest(name, names::syscallNames()) +
                                     " (not known to libseccomp on x86_64, x86 or x32)");
       continue;
     }
@@ -1033,7 +1033,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
   std::string what = "limit " + q(verb);
   auto first = [&](const char* desc) -> const ast::Term* {
     if (a.terms.empty()) {
-      err("E0305", sp, q(verb) + " needs " + desc);
+      err(Code::E0305, sp, q(verb) + " needs " + desc);
       return nullptr;
     }
     return noCall(*a.terms[0]) ? a.terms[0] : nullptr;
@@ -1045,7 +1045,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
   };
   auto count = [&](const Value& v) -> std::optional<std::uint64_t> {
     if (v.kind == VK::Quantity) {
-      err("E0302", v.span, q(verb) + " is a count and takes no unit (found " + q(v.unit) + ")");
+      err(Code::E0302, v.span, q(verb) + " is a count and takes no unit (found " + q(v.unit) + ")");
       return std::nullopt;
     }
     return integer(v);
@@ -1077,7 +1077,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
       auto n = count(t->head);
       if (!n) return;
       if (*n < 1 || *n > 10000) {
-        err("E0301", t->head.span, q(verb) + " " + t->head.text + " is out of range (1..10000)");
+        err(Code::E0301, t->head.span, q(verb) + " " + t->head.text + " is out of range (1..10000)");
         return;
       }
       setU64(*n, verb == "cpu.weight" ? &ir::Limits::cpuWeight : &ir::Limits::ioWeight);
@@ -1088,24 +1088,24 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
       if (!t || !noMore(a, 1)) return;
       const Value& v = t->head;
       if (v.kind != VK::Integer && v.kind != VK::Decimal) {
-        err(v.kind == VK::Quantity ? "E0302" : "E0304", v.span, "`cpu` takes a number of CPUs such as 1.5, found " + kindName(v.kind));
+        err(v.kind == VK::Quantity ? Code::E0302 : Code::E0304, v.span, "`cpu` takes a number of CPUs such as 1.5, found " + kindName(v.kind));
         return;
       }
       Num n = parseCpuQuota(v.text);
       if (n.error == NumError::Overflow) {
-        err("E0303", v.span, "cpu " + v.text + " overflows");
+        err(Code::E0303, v.span, "cpu " + v.text + " overflows");
         return;
       }
       if (n.error == NumError::NotWhole) {
-        err("E0301", v.span, "cpu " + v.text + " is finer than 0.00001 CPU (1 microsecond per 100ms period)");
+        err(Code::E0301, v.span, "cpu " + v.text + " is finer than 0.00001 CPU (1 microsecond per 100ms period)");
         return;
       }
       if (!n.ok()) {
-        err("E0304", v.span, q(v.text) + " is not a number of CPUs");
+        err(Code::E0304, v.span, q(v.text) + " is not a number of CPUs");
         return;
       }
       if (n.value < 1000) {
-        err("E0301", v.span, "cpu " + v.text + " is below the kernel's minimum quota (0.01 CPU)");
+        err(Code::E0301, v.span, "cpu " + v.text + " is below the kernel's minimum quota (0.01 CPU)");
         return;
       }
       setU64(n.value, &ir::Limits::cpuQuotaMicros);
@@ -1115,7 +1115,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
       const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::String, "a CPU list string (\"0-1\")", sp);
       if (!v || !noMore(a, 1)) return;
       if (v->text.empty() || v->text.find_first_not_of("0123456789,-") != std::string::npos) {
-        err("E0304", v->span, "cpuset " + q(v->text) + " is not a CPU list such as \"0-3,6\"");
+        err(Code::E0304, v->span, "cpuset " + q(v->text) + " is not a CPU list such as \"0-3,6\"");
         return;
       }
       std::string s = v->text;
@@ -1124,7 +1124,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
     }
     case K::DeviceBps: {
       if (a.terms.size() != 2) {
-        err("E0305", sp, q(verb) + " takes a device and a rate: " + verb + " \"8:0\" 10MiB;");
+        err(Code::E0305, sp, q(verb) + " takes a device and a rate: " + verb + " \"8:0\" 10MiB;");
         return;
       }
       const Value& dv = a.terms[0]->head;
@@ -1132,7 +1132,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
           dv.text.find('*') != std::string::npos ||
           !parseInteger(dv.text.substr(0, dv.text.find(':'))).ok() ||
           !parseInteger(dv.text.substr(dv.text.find(':') + 1)).ok()) {
-        err("E0304", dv.span, "expected a block device as \"major:minor\" (\"8:0\")");
+        err(Code::E0304, dv.span, "expected a block device as \"major:minor\" (\"8:0\")");
         return;
       }
       auto b = bytes(a.terms[1]->head);
@@ -1144,7 +1144,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
     }
     case K::Hugetlb: {
       if (a.terms.size() != 2) {
-        err("E0305", sp, "`hugetlb` takes a page size and a limit: hugetlb 2MB 0;");
+        err(Code::E0305, sp, "`hugetlb` takes a page size and a limit: hugetlb 2MB 0;");
         return;
       }
       const Value& pv = a.terms[0]->head;
@@ -1157,7 +1157,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
       }
       Num pn = parseInteger(pv.text);
       if (!mult || !pn.ok() || pn.value == 0) {
-        err(pv.kind == VK::Quantity && !mult ? "E0302" : "E0304", pv.span,
+        err(pv.kind == VK::Quantity && !mult ? Code::E0302 : Code::E0304, pv.span,
             "expected a huge page size such as 2MB or 1GB");
         return;
       }
@@ -1175,7 +1175,7 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
     case K::RlimitBytes:
     case K::RlimitCount: {
       if (a.terms.empty() || a.terms.size() > 2) {
-        err("E0305", sp, q(verb) + " takes one value (soft = hard) or two (soft hard)");
+        err(Code::E0305, sp, q(verb) + " takes one value (soft = hard) or two (soft hard)");
         return;
       }
       std::uint64_t v[2] = {0, 0};
@@ -1189,14 +1189,14 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
         auto n = info->kind == K::RlimitBytes ? bytes(x) : count(x);
         if (!n) return;
         if (*n == ir::kUnlimited) {
-          err("E0303", x.span, "this value is reserved for `unlimited`");
+          err(Code::E0303, x.span, "this value is reserved for `unlimited`");
           return;
         }
         v[i] = *n;
       }
       if (a.terms.size() == 1) v[1] = v[0];
       if (v[0] > v[1]) {
-        err("E0301", a.terms[0]->head.span, "the soft limit is above the hard limit");
+        err(Code::E0301, a.terms[0]->head.span, "the soft limit is above the hard limit");
         return;
       }
       ir::Rlimit r{verb, v[0], v[1], sp};
@@ -1211,21 +1211,21 @@ void Interp::limits(const ast::Statement& st, const std::string& verb) {
 void Interp::sysctl(const ast::Statement& st) {
   const ast::Term& head = st.clauses[0].terms[0];
   if (st.clauses.size() != 1 || st.clauses[0].terms.size() != 1 || head.head.kind != VK::Ident || head.isCall) {
-    err("E0304", st.span, "a sysctl statement is `key = value;` (net.ipv4.ip_forward = 0;)");
+    err(Code::E0304, st.span, "a sysctl statement is `key = value;` (net.ipv4.ip_forward = 0;)");
     return;
   }
   const std::string& key = head.head.text;
   if (!st.assigned) {
-    err("E0305", st.span, "sysctl " + q(key) + " needs a value: `" + key + " = VALUE;`");
+    err(Code::E0305, st.span, "sysctl " + q(key) + " needs a value: `" + key + " = VALUE;`");
     return;
   }
   if (key.find('.') == std::string::npos || key.front() == '.' || key.back() == '.' ||
       key.find("..") != std::string::npos) {
-    err("E0207", head.head.span, q(key) + " is not a sysctl key (dotted, like net.ipv4.ip_forward)");
+    err(Code::E0207, head.head.span, q(key) + " is not a sysctl key (dotted, like net.ipv4.ip_forward)");
     return;
   }
   if (!names::sysctlIsNamespaced(key)) {
-    err("E0504", head.head.span, "sysctl " + q(key) +
+    err(Code::E0504, head.head.span, "sysctl " + q(key) +
                                      " is not namespaced: setting it in a container changes it for the whole host "
                                      "(allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, kernel.hostname, "
                                      "kernel.domainname, fs.mqueue.*)");
@@ -1233,14 +1233,14 @@ void Interp::sysctl(const ast::Statement& st) {
   }
   const Value& v = *st.assigned;
   if (v.kind == VK::Group || v.kind == VK::Device) {
-    err("E0304", v.span, "a sysctl value is a number, a word or a string");
+    err(Code::E0304, v.span, "a sysctl value is a number, a word or a string");
     return;
   }
   std::string value = v.text + (v.kind == VK::Quantity ? v.unit : "");
   if (v.kind == VK::Integer) {
     Num n = parseInteger(v.text);
     if (n.error == NumError::Overflow) {
-      err("E0303", v.span, q(v.text) + " does not fit in 64 bits");
+      err(Code::E0303, v.span, q(v.text) + " does not fit in 64 bits");
       return;
     }
     if (n.ok()) value = std::to_string(n.value);
@@ -1256,7 +1256,7 @@ void Interp::selinux(const ast::Statement& st, const std::string& verb) {
   Span sp = st.span;
   if (verb == "categories") {
     if (a.terms.empty()) {
-      err("E0305", sp, "`categories` needs `auto` or a list (c12, c345)");
+      err(Code::E0305, sp, "`categories` needs `auto` or a list (c12, c345)");
       return;
     }
     if (a.terms[0]->head.kind == VK::Ident && a.terms[0]->head.text == "auto") {
@@ -1276,11 +1276,11 @@ void Interp::selinux(const ast::Statement& st, const std::string& verb) {
       Num n = digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ? Num{0, NumError::Syntax}
                                                                                            : parseInteger(digits);
       if (!n.ok()) {
-        err("E0304", v.span, "expected a category such as c12, found " + q(v.text));
+        err(Code::E0304, v.span, "expected a category such as c12, found " + q(v.text));
         return;
       }
       if (n.value > 1023) {
-        err("E0301", v.span, "category " + q(v.text) + " is out of range (c0..c1023)");
+        err(Code::E0301, v.span, "category " + q(v.text) + " is out of range (c0..c1023)");
         return;
       }
       cats.insert(static_cast<std::uint32_t>(n.value));
@@ -1295,12 +1295,12 @@ void Interp::selinux(const ast::Statement& st, const std::string& verb) {
     return;
   }
   if (a.terms.empty()) {
-    err("E0305", sp, "selinux " + q(verb) + " needs a value");
+    err(Code::E0305, sp, "selinux " + q(verb) + " needs a value");
     return;
   }
   const Value& v = a.terms[0]->head;
   if ((v.kind != VK::Ident && v.kind != VK::String) || a.terms[0]->isCall || v.text.empty()) {
-    err("E0304", v.span, "selinux " + q(verb) + " takes a name such as system_u");
+    err(Code::E0304, v.span, "selinux " + q(verb) + " takes a name such as system_u");
     return;
   }
   if (!noMore(a, 1)) return;
@@ -1320,7 +1320,7 @@ void Interp::apparmor(const ast::Statement& st, const std::string& verb) {
     const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::String, "a profile name string", sp);
     if (!v || !noMore(a, 1)) return;
     if (v->text.empty() || v->text.find_first_of(" \t\n\"{},") != std::string::npos) {
-      err("E0304", v->span, "AppArmor profile name " + q(v->text) + " may not be empty or contain spaces, quotes, braces or commas");
+      err(Code::E0304, v->span, "AppArmor profile name " + q(v->text) + " may not be empty or contain spaces, quotes, braces or commas");
       return;
     }
     std::string name = v->text;
@@ -1340,14 +1340,14 @@ void Interp::apparmor(const ast::Statement& st, const std::string& verb) {
                                                    "mediate_deleted",     "namespace_relative", "no_attach_disconnected",
                                                    "unconfined",          "enforce",  "kill", "audit"};
     if (a.terms.empty()) {
-      err("E0305", sp, "`flags` needs at least one flag");
+      err(Code::E0305, sp, "`flags` needs at least one flag");
       return;
     }
     for (const auto* t : a.terms) {
       const Value* v = want(t, VK::Ident, "an AppArmor flag", sp);
       if (!v) continue;
       if (std::find(known.begin(), known.end(), v->text) == known.end()) {
-        err("E0304", v->span, "unknown AppArmor profile flag " + q(v->text) + suggest(v->text, known));
+        err(Code::E0304, v->span, "unknown AppArmor profile flag " + q(v->text) + suggest(v->text, known));
         continue;
       }
       level_.apparmorFlags.push_back(v->text);
@@ -1356,7 +1356,7 @@ void Interp::apparmor(const ast::Statement& st, const std::string& verb) {
   }
   // rule "raw text,"
   if (a.terms.empty()) {
-    err("E0305", sp, "`rule` needs the rule text as a string");
+    err(Code::E0305, sp, "`rule` needs the rule text as a string");
     return;
   }
   for (const auto* t : a.terms) {
@@ -1365,7 +1365,7 @@ void Interp::apparmor(const ast::Statement& st, const std::string& verb) {
     std::string text = v->text;
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
     if (text.empty() || text.back() != ',' || text.find('\n') != std::string::npos) {
-      auto& d = err("E0304", v->span, "a raw AppArmor rule is one line ending with ','");
+      auto& d = err(Code::E0304, v->span, "a raw AppArmor rule is one line ending with ','");
       if (!text.empty() && text.back() != ',') d.fixes.push_back({v->span, "\"" + text + ",\""});
       continue;
     }
@@ -1381,16 +1381,16 @@ void Interp::lxc(const ast::Statement& st, const std::string& verb) {
     const Value* k = want(a.terms.empty() ? nullptr : a.terms[0], VK::String, "an lxc key string", sp);
     if (!k || !noMore(a, 1)) return;
     if (!st.assigned) {
-      err("E0305", sp, "`set` needs a value: set \"lxc.key\" = \"value\";");
+      err(Code::E0305, sp, "`set` needs a value: set \"lxc.key\" = \"value\";");
       return;
     }
     if (k->text.rfind("lxc.", 0) != 0 || k->text.find_first_of(" \t\n=") != std::string::npos) {
-      err("E0304", k->span, "raw LXC keys start with `lxc.` and contain no spaces or '='");
+      err(Code::E0304, k->span, "raw LXC keys start with `lxc.` and contain no spaces or '='");
       return;
     }
     const Value& v = *st.assigned;
     if (v.kind == VK::Group || v.text.find('\n') != std::string::npos) {
-      err("E0304", v.span, "an LXC value is one line of text");
+      err(Code::E0304, v.span, "an LXC value is one line of text");
       return;
     }
     level_.lxcRaw.push_back(ir::LxcRaw{k->text, v.text + (v.kind == VK::Quantity ? v.unit : ""), sp});
@@ -1402,7 +1402,7 @@ void Interp::lxc(const ast::Statement& st, const std::string& verb) {
   const Value* type = want(a.terms.empty() ? nullptr : a.terms[0], VK::Ident, "a hook type (pre-start, ...)", sp);
   if (!type) return;
   if (std::find(hookTypes.begin(), hookTypes.end(), type->text) == hookTypes.end()) {
-    err("E0304", type->span, "unknown LXC hook type " + q(type->text) + suggest(type->text, hookTypes));
+    err(Code::E0304, type->span, "unknown LXC hook type " + q(type->text) + suggest(type->text, hookTypes));
     return;
   }
   const Value* path = want(a.terms.size() > 1 ? a.terms[1] : nullptr, VK::String, "the hook program path", sp);
@@ -1419,7 +1419,7 @@ void Interp::verify(const ast::Statement& st, const std::string& verb) {
     const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::Ident, "critical, high or medium", sp);
     if (!v || !noMore(a, 1)) return;
     if (v->text != "critical" && v->text != "high" && v->text != "medium") {
-      err("E0304", v->span, "`fail_on` takes critical, high or medium, not " + q(v->text) +
+      err(Code::E0304, v->span, "`fail_on` takes critical, high or medium, not " + q(v->text) +
                                 suggest(v->text, {"critical", "high", "medium"}));
       return;
     }
@@ -1433,7 +1433,7 @@ void Interp::verify(const ast::Statement& st, const std::string& verb) {
   const Value* reason = want(a.terms.size() > 1 ? a.terms[1] : nullptr, VK::String, "a reason string", sp);
   if (!reason || !noMore(a, 2)) return;
   if (reason->text.find_first_not_of(" \t") == std::string::npos) {
-    err("E0305", reason->span, "`accept` needs a reason");
+    err(Code::E0305, reason->span, "`accept` needs a reason");
     return;
   }
   ir::Accept acc{id->text, reason->text, sp};
@@ -1473,20 +1473,6 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
   return best <= limit ? m : std::string{};
 }
 
-std::string actionText(const ir::Action& a) {
-  using AK = ir::Action::Kind;
-  switch (a.kind) {
-    case AK::Allow: return "allow";
-    case AK::Errno: return "errno " + (a.errnoName.empty() ? std::to_string(a.errnoValue) : a.errnoName);
-    case AK::KillProcess: return "kill";
-    case AK::KillThread: return "kill_thread";
-    case AK::Trap: return "trap";
-    case AK::Log: return "log";
-    case AK::Notify: return "notify";
-  }
-  return "?";
-}
-
 namespace {
 auto condKey(const ir::ArgCondition& c) { return std::tuple(c.index, static_cast<int>(c.op), c.value, c.mask); }
 }  // namespace
@@ -1512,7 +1498,7 @@ bool ruleLess(const ir::SyscallRule& a, const ir::SyscallRule& b) {
 void setSingle(Level& level, const std::string& key, Single s, Diagnostics& diags) {
   auto it = level.singles.find(key);
   if (it != level.singles.end()) {
-    auto& d = diags.error("E0402", s.span, s.what + " is set twice in this policy");
+    auto& d = diags.error(Code::E0402, s.span, s.what + " is set twice in this policy");
     d.notes.push_back({it->second.span, "first set here"});
     return;
   }
@@ -1528,7 +1514,7 @@ void addRule(Level& level, ir::SyscallRule rule, Diagnostics& diags) {
     if (r.action == rule.action) return;  // duplicate: keep the first
     bool allowVsDeny = (r.action.kind == ir::Action::Kind::Allow) != (rule.action.kind == ir::Action::Kind::Allow);
     std::string cond = rule.conditions.empty() ? "" : " (with the same argument conditions)";
-    auto& d = diags.error("E0403", rule.span,
+    auto& d = diags.error(Code::E0403, rule.span,
                           allowVsDeny ? "system call " + std::string("`") + rule.name + "` is both allowed and denied" + cond
                                       : "system call `" + rule.name + "` gets two actions" + cond + ": " +
                                             actionText(r.action) + " and " + actionText(rule.action));
@@ -1551,7 +1537,7 @@ void mergeSameLevel(Level& into, const Level& from, Diagnostics& diags) {
   for (const auto& c : from.keep) {
     auto contra = std::find_if(into.drop.begin(), into.drop.end(), [&](const ir::Capability& x) { return x.name == c.name; });
     if (contra != into.drop.end()) {
-      auto& d = diags.error("E0405", c.span, "capability `" + c.name + "` is both kept and dropped in this policy");
+      auto& d = diags.error(Code::E0405, c.span, "capability `" + c.name + "` is both kept and dropped in this policy");
       d.notes.push_back({contra->span, "dropped here"});
       continue;
     }
@@ -1560,7 +1546,7 @@ void mergeSameLevel(Level& into, const Level& from, Diagnostics& diags) {
   for (const auto& c : from.drop) {
     auto contra = std::find_if(into.keep.begin(), into.keep.end(), [&](const ir::Capability& x) { return x.name == c.name; });
     if (contra != into.keep.end()) {
-      auto& d = diags.error("E0405", c.span, "capability `" + c.name + "` is both kept and dropped in this policy");
+      auto& d = diags.error(Code::E0405, c.span, "capability `" + c.name + "` is both kept and dropped in this policy");
       d.notes.push_back({contra->span, "kept here"});
       continue;
     }

@@ -15,6 +15,7 @@
 #include "sema/names.h"
 #include "sema/run.h"
 #include "ward/config.h"
+#include "base/strings.h"
 
 namespace ward::sema {
 
@@ -80,9 +81,6 @@ namespace {
 
 std::string q(std::string_view s) { return "`" + std::string(s) + "`"; }
 
-bool endsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 std::string fileKey(const std::string& path) {
   std::error_code ec;
@@ -182,7 +180,7 @@ std::size_t Analyzer::load(FileId file, const std::string& key) {
     if (!pd) continue;
     auto [it, fresh] = m.decls.emplace(pd->name.text, pd);
     if (!fresh) {
-      auto& diag = diags_.error("E0106", pd->name.span,
+      auto& diag = diags_.error(Code::E0106, pd->name.span,
                                 std::string(pd->isFragment ? "fragment " : "policy ") + q(pd->name.text) +
                                     " is declared twice in this file");
       diag.notes.push_back({it->second->name.span, "first declared here"});
@@ -201,7 +199,7 @@ void Analyzer::import(std::size_t mi, const ast::Import& imp) {
   std::string withExt = endsWith(path, ".ward") ? path : path + ".ward";
   std::string stem = fs::path(withExt).stem().string();
   if (path.empty() || endsWith(path, "/")) {
-    diags_.error("E0101", imp.path.span, "empty module name");
+    diags_.error(Code::E0101, imp.path.span, "empty module name");
     return;
   }
   if (relative) {
@@ -214,7 +212,7 @@ void Analyzer::import(std::size_t mi, const ast::Import& imp) {
   } else {
     for (const auto& part : fs::path(path)) {
       if (part == "..") {
-        diags_.error("E0101", imp.path.span,
+        diags_.error(Code::E0101, imp.path.span,
                      "module name " + q(path) + " contains `..`; import files relative to this one with \"./\" or \"../\"");
         return;
       }
@@ -232,7 +230,7 @@ void Analyzer::import(std::size_t mi, const ast::Import& imp) {
       break;
     }
     if (loadStack_.size() >= kMaxChain) {
-      diags_.error("E0102", imp.span, "imports nest more than " + std::to_string(kMaxChain) + " modules deep");
+      diags_.error(Code::E0102, imp.span, "imports nest more than " + std::to_string(kMaxChain) + " modules deep");
       return;
     }
     std::optional<FileId> fid = sm_.findByPath(cand);
@@ -257,7 +255,7 @@ void Analyzer::import(std::size_t mi, const ast::Import& imp) {
       where = "searched";
       for (const auto& d : opt_.searchPath) where += " " + d;
     }
-    diags_.error("E0101", imp.path.span, "module " + q(path) + " not found (" + where + ")");
+    diags_.error(Code::E0101, imp.path.span, "module " + q(path) + " not found (" + where + ")");
     return;
   }
   // A module still being loaded is a cycle.
@@ -267,7 +265,7 @@ void Analyzer::import(std::size_t mi, const ast::Import& imp) {
     std::string chain;
     for (std::size_t j = k; j < loadStack_.size(); ++j) chain += display(loadStack_[j]) + " -> ";
     chain += display(*target);
-    auto& d = diags_.error("E0102", imp.span, "cyclic import: " + chain);
+    auto& d = diags_.error(Code::E0102, imp.span, "cyclic import: " + chain);
     for (std::size_t j = k; j + 1 < loadStack_.size(); ++j)
       d.notes.push_back({loadStackSpans_[j], q(display(loadStack_[j])) + " imports " + q(display(loadStack_[j + 1])) + " here"});
     d.notes.push_back({imp.span, q(display(mi)) + " imports " + q(display(*target)) + " here"});
@@ -277,7 +275,7 @@ void Analyzer::import(std::size_t mi, const ast::Import& imp) {
   auto it = m.imports.find(visible);
   if (it != m.imports.end()) {
     if (it->second != *target) {
-      auto& d = diags_.error("E0108", imp.alias ? imp.alias->span : imp.path.span,
+      auto& d = diags_.error(Code::E0108, imp.alias ? imp.alias->span : imp.path.span,
                              "two imports are visible as " + q(visible) + "; rename one with `as`");
       d.notes.push_back({m.importSpans[visible], "first import visible as " + q(visible)});
     }
@@ -296,7 +294,7 @@ void Analyzer::buildGroups() {
       if (!g) continue;
       auto [it, fresh] = defs.emplace(g->name.text, g);
       if (!fresh) {
-        auto& diag = diags_.error("E0106", g->name.span, "syscall group " + q(g->name.text) + " is defined twice");
+        auto& diag = diags_.error(Code::E0106, g->name.span, "syscall group " + q(g->name.text) + " is defined twice");
         diag.notes.push_back({it->second->name.span, "first defined here"});
       }
     }
@@ -311,18 +309,18 @@ void Analyzer::buildGroups() {
     state[name] = State::InProgress;
     std::set<std::string> members;
     for (const auto& st : g->statements) {
-      if (st.assigned) diags_.error("E0304", st.assigned->span, "a group lists system calls and groups; no `= value`");
+      if (st.assigned) diags_.error(Code::E0304, st.assigned->span, "a group lists system calls and groups; no `= value`");
       for (const auto& cl : st.clauses)
         for (const auto& t : cl.terms) {
           if (t.isCall) {
-            diags_.error("E0304", t.span, "group members are names; argument conditions belong in a policy's syscalls section");
+            diags_.error(Code::E0304, t.span, "group members are names; argument conditions belong in a policy's syscalls section");
             continue;
           }
           if (t.head.kind == ast::Value::Kind::Group) {
             const std::string& ref = t.head.text;
             if (!defs.count(ref)) {
               std::string m = closest(ref, allNames);
-              diags_.error("E0204", t.head.span, "unknown syscall group " + q(ref) + (m.empty() ? "" : "; did you mean " + q(m) + "?"));
+              diags_.error(Code::E0204, t.head.span, "unknown syscall group " + q(ref) + (m.empty() ? "" : "; did you mean " + q(m) + "?"));
               continue;
             }
             auto st2 = state.find(ref);
@@ -331,7 +329,7 @@ void Analyzer::buildGroups() {
               std::string chain;
               for (auto e = pos; e != stack.end(); ++e) chain += e->first + " -> ";
               chain += name + " -> " + ref;
-              auto& d = diags_.error("E0105", t.head.span, "cyclic syscall group: " + chain);
+              auto& d = diags_.error(Code::E0105, t.head.span, "cyclic syscall group: " + chain);
               for (auto e = pos; e != stack.end(); ++e) {
                 auto nextName = (e + 1 != stack.end()) ? (e + 1)->first : name;
                 d.notes.push_back({e->second, q(e->first) + " includes " + q(nextName) + " here"});
@@ -341,7 +339,7 @@ void Analyzer::buildGroups() {
             }
             if (st2 == state.end()) {
               if (stack.size() >= kMaxChain) {
-                diags_.error("E0105", t.head.span, "syscall groups nest more than " + std::to_string(kMaxChain) + " levels deep");
+                diags_.error(Code::E0105, t.head.span, "syscall groups nest more than " + std::to_string(kMaxChain) + " levels deep");
                 continue;
               }
               stack.emplace_back(name, t.head.span);
@@ -353,12 +351,12 @@ void Analyzer::buildGroups() {
             continue;
           }
           if (t.head.kind != ast::Value::Kind::Ident) {
-            diags_.error("E0304", t.head.span, "expected a system call or @group in a group");
+            diags_.error(Code::E0304, t.head.span, "expected a system call or @group in a group");
             continue;
           }
           if (!names::findSyscall(t.head.text)) {
             std::string m = closest(t.head.text, names::syscallNames());
-            diags_.error("E0202", t.head.span, "unknown system call " + q(t.head.text) +
+            diags_.error(Code::E0202, t.head.span, "unknown system call " + q(t.head.text) +
                                                    (m.empty() ? "" : "; did you mean " + q(m) + "?") +
                                                    " (not known to libseccomp on x86_64, x86 or x32)");
             continue;
@@ -396,14 +394,14 @@ std::optional<DeclRef> Analyzer::lookup(const DeclRef& from, const ast::QualName
       std::vector<std::string> aliases;
       for (const auto& [a, _] : here.imports) aliases.push_back(a);
       std::string m = closest(qn.parts[0], aliases);
-      diags_.error("E0104", qn.span, "no module " + q(qn.parts[0]) + " is imported in this file" +
+      diags_.error(Code::E0104, qn.span, "no module " + q(qn.parts[0]) + " is imported in this file" +
                                          (m.empty() ? "" : "; did you mean " + q(m + "." + qn.parts[1]) + "?"));
       return std::nullopt;
     }
     mod = it->second;
     name = qn.parts[1];
   } else {
-    diags_.error("E0104", qn.span, q(qn.text()) + " is not a " + kind + " name (write NAME or MODULE.NAME)");
+    diags_.error(Code::E0104, qn.span, q(qn.text()) + " is not a " + kind + " name (write NAME or MODULE.NAME)");
     return std::nullopt;
   }
   const auto& decls = modules_[mod]->decls;
@@ -416,7 +414,7 @@ std::optional<DeclRef> Analyzer::lookup(const DeclRef& from, const ast::QualName
                                          : " is a fragment, not a policy; include it with `use`");
     else if (!m.empty())
       msg += "; did you mean " + q(m) + "?";
-    diags_.error("E0104", qn.span, msg);
+    diags_.error(Code::E0104, qn.span, msg);
     return std::nullopt;
   }
   return DeclRef{mod, it->second};
@@ -428,7 +426,7 @@ const Level& Analyzer::ownLevel(const DeclRef& r) {
   Level level;
   std::map<std::string, Span> sections;
   if (r.decl->isFragment && !r.decl->extends.empty())
-    diags_.error("E0304", r.decl->extends.front().span, "a fragment cannot extend; it can `use` other fragments");
+    diags_.error(Code::E0304, r.decl->extends.front().span, "a fragment cannot extend; it can `use` other fragments");
   for (const auto& member : r.decl->members) {
     if (const auto* use = std::get_if<ast::Use>(&member)) {
       for (const auto& qn : use->names) {
@@ -441,7 +439,7 @@ const Level& Analyzer::ownLevel(const DeclRef& r) {
           std::string chain;
           for (auto e = pos; e != useStack_.end(); ++e) chain += declName(e->first) + " -> ";
           chain += declName(r) + " -> " + declName(*ref);
-          auto& d = diags_.error("E0103", qn.span, "cyclic use of fragments: " + chain);
+          auto& d = diags_.error(Code::E0103, qn.span, "cyclic use of fragments: " + chain);
           for (auto e = pos; e != useStack_.end(); ++e) {
             const DeclRef& next = (e + 1 != useStack_.end()) ? (e + 1)->first : r;
             d.notes.push_back({e->second, q(declName(e->first)) + " uses " + q(declName(next)) + " here"});
@@ -450,7 +448,7 @@ const Level& Analyzer::ownLevel(const DeclRef& r) {
           continue;
         }
         if (useStack_.size() >= kMaxChain) {
-          diags_.error("E0103", qn.span, "fragments `use` each other more than " + std::to_string(kMaxChain) + " levels deep");
+          diags_.error(Code::E0103, qn.span, "fragments `use` each other more than " + std::to_string(kMaxChain) + " levels deep");
           continue;
         }
         useStack_.emplace_back(r, qn.span);
@@ -463,7 +461,7 @@ const Level& Analyzer::ownLevel(const DeclRef& r) {
     const auto& sec = std::get<ast::Section>(member);
     auto [it, fresh] = sections.emplace(sec.name.text, sec.name.span);
     if (!fresh) {
-      auto& d = diags_.error("E0404", sec.name.span, "section " + q(sec.name.text) + " appears twice in " + q(r.decl->name.text) +
+      auto& d = diags_.error(Code::E0404, sec.name.span, "section " + q(sec.name.text) + " appears twice in " + q(r.decl->name.text) +
                                                           "; merge the two into one");
       d.notes.push_back({it->second, "first " + q(sec.name.text) + " section here"});
       continue;
@@ -489,7 +487,7 @@ const Level& Analyzer::resolvedLevel(const DeclRef& r) {
       std::string chain;
       for (auto e = pos; e != extendsStack_.end(); ++e) chain += declName(e->first) + " -> ";
       chain += declName(r) + " -> " + declName(*ref);
-      auto& d = diags_.error("E0103", qn.span, "cyclic extends: " + chain);
+      auto& d = diags_.error(Code::E0103, qn.span, "cyclic extends: " + chain);
       for (auto e = pos; e != extendsStack_.end(); ++e) {
         const DeclRef& next = (e + 1 != extendsStack_.end()) ? (e + 1)->first : r;
         d.notes.push_back({e->second, q(declName(e->first)) + " extends " + q(declName(next)) + " here"});
@@ -498,7 +496,7 @@ const Level& Analyzer::resolvedLevel(const DeclRef& r) {
       continue;
     }
     if (extendsStack_.size() >= kMaxChain) {
-      diags_.error("E0103", qn.span, "extends chain is more than " + std::to_string(kMaxChain) + " policies deep");
+      diags_.error(Code::E0103, qn.span, "extends chain is more than " + std::to_string(kMaxChain) + " policies deep");
       continue;
     }
     extendsStack_.emplace_back(r, qn.span);
@@ -617,7 +615,7 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
       auto it = fromParents.find(k);
       if (it != fromParents.end() && it->second.s.canon != s.canon && !own.singles.count(k) && reported.insert(k).second) {
         const std::string a = declName(parents[it->second.parent].ref), b = declName(parents[i].ref);
-        auto& d = diags_.error("E0401", parentSpan(i),
+        auto& d = diags_.error(Code::E0401, parentSpan(i),
                                "parents " + q(a) + " and " + q(b) + " set " + s.what + " differently (" +
                                    q(it->second.s.canon) + " and " + q(s.canon) + "); set it in " +
                                    q(r.decl->name.text) + " to choose");
@@ -689,7 +687,7 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
       if (it != seen.end()) {
         if (!(it->second.first->action == rule.action) && it->second.second != i && reportedRules.insert(key).second) {
           const std::string a = declName(parents[it->second.second].ref), b = declName(parents[i].ref);
-          auto& d = diags_.error("E0401", parentSpan(i),
+          auto& d = diags_.error(Code::E0401, parentSpan(i),
                                  "parents " + q(a) + " and " + q(b) + " give system call " + q(rule.name) +
                                      (rule.conditions.empty() ? "" : " (with the same argument conditions)") +
                                      " different actions (" + actionText(it->second.first->action) + " and " +
@@ -711,7 +709,7 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
   // masked `!=` expands to several rules with one span).
   std::map<std::string, std::vector<std::size_t>> inheritedByName;
   for (std::size_t k = 0; k < out.rules.size(); ++k) inheritedByName[out.rules[k].name].push_back(k);
-  std::set<std::tuple<std::string, FileId, std::uint32_t>> warned;   // (code, the child's rule)
+  std::set<std::tuple<Code, FileId, std::uint32_t>> warned;   // (code, the child's rule)
   for (const auto& rule : own.rules) {
     if (rule.conditions.empty()) continue;
     const bool replaces = replacedKeys.count(ruleKey(rule)) > 0;   // an inherited rule had these conditions
@@ -729,10 +727,10 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
       if (inh.conditions.empty()) {
         // W0002: the inherited rule already gives every call this action. Not for socket(): next to the
         // network section's derived family rules a conditional socket() rule decides its family (lower/).
-        if (inh.action == rule.action && !replaces && rule.name != "socket" && warned.emplace("W0002", rule.span.file, rule.span.begin).second) {
+        if (inh.action == rule.action && !replaces && rule.name != "socket" && warned.emplace(Code::W0002, rule.span.file, rule.span.begin).second) {
           const bool permits = rule.action.kind == ir::Action::Kind::Allow || rule.action.kind == ir::Action::Kind::Log;
           auto& d = diags_.warning(
-              "W0002", rule.span,
+              Code::W0002, rule.span,
               "this rule changes nothing: the inherited rule for " + q(rule.name) + " already gives every call " +
                   actionText(rule.action) + ", and a rule with conditions adds to the inherited ones. For only " +
                   "these arguments to get " + actionText(rule.action) + ", also write a rule for " + q(rule.name) +
@@ -747,9 +745,9 @@ Level Analyzer::inherit(const DeclRef& r, const std::vector<Parent>& parents, co
       if (overlapping.empty()) overlapAction = actionText(inh.action);
       overlapping.push_back({inh.span, actionText(inh.action) + " here" + via(k)});
     }
-    if (!overlapping.empty() && warned.emplace("W0007", rule.span.file, rule.span.begin).second) {
+    if (!overlapping.empty() && warned.emplace(Code::W0007, rule.span.file, rule.span.begin).second) {
       auto& d = diags_.warning(
-          "W0007", rule.span,
+          Code::W0007, rule.span,
           "this rule (" + actionText(rule.action) + ") and an inherited rule for " + q(rule.name) + " (" + overlapAction +
               ") can match the same call; where both match, libseccomp's rule order decides, not this policy. "
               "Make the conditions exclusive, or also write a rule for " + q(rule.name) +
@@ -857,19 +855,19 @@ void Analyzer::finalChecks(const ir::Policy& p, const Level& eff) {
   };
   const auto& id = p.identity;
   if (id.privileged && eff.singles.count("identity.idmap")) {
-    auto& d = diags_.error("E0405", spanOf("identity.idmap"),
+    auto& d = diags_.error(Code::E0405, spanOf("identity.idmap"),
                            "`privileged` runs the container without a user namespace, so it cannot have an idmap");
     d.notes.push_back({id.privilegedSpan, "declared privileged here"});
   }
   if (!id.privileged) {
     if (!id.idmapAuto && id.idmaps.empty()) {
-      auto& d = diags_.error("E0501", spanOf("identity.idmap").valid() ? spanOf("identity.idmap") : p.span,
+      auto& d = diags_.error(Code::E0501, spanOf("identity.idmap").valid() ? spanOf("identity.idmap") : p.span,
                              "policy " + q(p.name) + " has no user namespace (`idmap none`): container root is host root; "
                              "say so with `identity { privileged \"reason\"; }`");
       d.notes.push_back({p.span, "in this policy"});
     }
     if (p.capabilities.keepAll) {
-      auto& d = diags_.error("E0501", p.capabilities.keepAllSpan,
+      auto& d = diags_.error(Code::E0501, p.capabilities.keepAllSpan,
                              "policy " + q(p.name) + " keeps all capabilities; say why with `identity { privileged \"reason\"; }`");
       d.notes.push_back({p.span, "in this policy"});
     }
@@ -884,7 +882,7 @@ void Analyzer::finalChecks(const ir::Policy& p, const Level& eff) {
     if (net.netlink) others.emplace_back(*net.netlink, "netlink");
     if (net.bridge) others.emplace_back(net.bridge->span, "bridge");
     if (!others.empty()) {
-      auto& d = diags_.error("E0405", others.front().first,
+      auto& d = diags_.error(Code::E0405, others.front().first,
                              "`network { none; }` gives the container no network, but " + q(others.front().second) +
                                  " needs one");
       d.notes.push_back({net.noneSpan, "`none` here"});
@@ -914,7 +912,7 @@ void Analyzer::finalChecks(const ir::Policy& p, const Level& eff) {
   if (!blocked.empty()) {
     std::string list;
     for (std::size_t i = 0; i < blocked.size(); ++i) list += (i ? ", " : "") + blocked[i];
-    auto& d = diags_.warning("W0004", p.span,
+    auto& d = diags_.warning(Code::W0004, p.span,
                              "the seccomp filter of " + q(p.name) + " blocks " + list +
                                  ", which the container runtime calls after installing the filter: the container "
                                  "would not start (allow them, e.g. extend a std/base policy)");
@@ -1043,7 +1041,7 @@ Result Analyzer::run(FileId root, std::optional<std::string_view> only) {
         for (const auto& [n, d] : modules_[mi]->decls)
           if (!d->isFragment) cands.push_back(alias + "." + n);
       std::string m = closest(s, cands);
-      diags_.error("E0211", Span{}, "no policy " + q(s) + " in " + rootDisplay + (m.empty() ? "" : "; did you mean " + q(m) + "?"));
+      diags_.error(Code::E0211, Span{}, "no policy " + q(s) + " in " + rootDisplay + (m.empty() ? "" : "; did you mean " + q(m) + "?"));
     } else {
       wanted.push_back(*ref);
     }
@@ -1077,9 +1075,9 @@ Result run(SourceManager& sources, FileId root, std::optional<std::string_view> 
     Analyzer a(sources, options, diags, parse);
     return a.run(root, only);
   } catch (const std::exception& e) {
-    diags.error("E2003", Span{}, std::string("internal error in semantic analysis: ") + e.what());
+    diags.error(Code::E2003, Span{}, std::string("internal error in semantic analysis: ") + e.what());
   } catch (...) {
-    diags.error("E2003", Span{}, "internal error in semantic analysis");
+    diags.error(Code::E2003, Span{}, "internal error in semantic analysis");
   }
   return {};
 }

@@ -246,7 +246,7 @@ class Context {
     return out + "'";
   }
 
-  Diagnostic& error(const char* code, Span s, std::string msg) { return diags_.error(code, s, std::move(msg)); }
+  Diagnostic& error(Code code, Span s, std::string msg) { return diags_.error(code, s, std::move(msg)); }
 
  private:
   const SourceManager& sm_;
@@ -310,9 +310,9 @@ bool decode(const std::string& text, Context& cx, Decoded& dec) {
       std::string msg = end - runBegin == 1
                             ? fmt::format("invalid UTF-8 byte 0x{:02X}", first)
                             : fmt::format("invalid UTF-8: {} bytes starting with 0x{:02X}", end - runBegin, first);
-      cx.error("E0004", cx.span(std::uint32_t(runBegin), std::uint32_t(end)), std::move(msg));
+      cx.error(Code::E0004, cx.span(std::uint32_t(runBegin), std::uint32_t(end)), std::move(msg));
     } else if (run == Bad::Nul) {
-      cx.error("E0006", cx.span(std::uint32_t(runBegin), std::uint32_t(end)),
+      cx.error(Code::E0006, cx.span(std::uint32_t(runBegin), std::uint32_t(end)),
                end - runBegin == 1 ? "NUL byte in source" : fmt::format("{} NUL bytes in source", end - runBegin));
     }
     run = Bad::None;
@@ -383,7 +383,7 @@ Lexed lexAll(std::u32string_view text, Context& cx, Origin* origin) {
     bad = false;
     std::string_view chars = std::string_view(cx.text()).substr(badBegin, badEnd - badBegin);
     auto n = std::count_if(chars.begin(), chars.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-    cx.error("E0002", cx.span(badBegin, badEnd),
+    cx.error(Code::E0002, cx.span(badBegin, badEnd),
              fmt::format("unexpected {} {}", n == 1 ? "character" : "characters", describeChars(chars)));
   };
   for (;;) {
@@ -404,11 +404,11 @@ Lexed lexAll(std::u32string_view text, Context& cx, Origin* origin) {
     flushBad();
     switch (t.type) {
       case WardLexer::UNTERMINATED_STRING:
-        cx.error("E0005", cx.span(b, e), "unterminated string: a string must end with '\"' on the same line");
+        cx.error(Code::E0005, cx.span(b, e), "unterminated string: a string must end with '\"' on the same line");
         t.type = WardLexer::STRING;  // the parser takes it as the string it was meant to be
         break;
       case WardLexer::UNTERMINATED_COMMENT:
-        cx.error("E0005", cx.span(b, b + 2), "unterminated comment: '/*' without a closing '*/'");
+        cx.error(Code::E0005, cx.span(b, b + 2), "unterminated comment: '/*' without a closing '*/'");
         [[fallthrough]];
       case WardLexer::LINE_COMMENT:
       case WardLexer::BLOCK_COMMENT:
@@ -417,7 +417,7 @@ Lexed lexAll(std::u32string_view text, Context& cx, Origin* origin) {
       case WardLexer::LBRACE:
       case WardLexer::LPAREN:
         if (++depth > kMaxNesting) {
-          cx.error("E0003", cx.span(b, e),
+          cx.error(Code::E0003, cx.span(b, e),
                    fmt::format("braces and parentheses nest deeper than {} levels", kMaxNesting));
           return out;
         }
@@ -431,7 +431,7 @@ Lexed lexAll(std::u32string_view text, Context& cx, Origin* origin) {
     }
     if (cx.capped()) return out;
     if (++count > kMaxTokens) {
-      cx.error("E0008", cx.span(b, e), fmt::format("file too large: more than {} tokens", kMaxTokens));
+      cx.error(Code::E0008, cx.span(b, e), fmt::format("file too large: more than {} tokens", kMaxTokens));
       return out;
     }
     if (t.channel == Token::DEFAULT_CHANNEL) out.tokens.emplace_back(origin, t, out.tokens.size());
@@ -553,7 +553,7 @@ class Strategy : public antlr4::DefaultErrorStrategy {
       report(p, t, expected, false);
       return;
     }
-    cx_.error("E0001", cx_.tokSpan(t), "unexpected " + cx_.display(t));
+    cx_.error(Code::E0001, cx_.tokSpan(t), "unexpected " + cx_.display(t));
     checkCap(p);
   }
 
@@ -597,10 +597,10 @@ class Strategy : public antlr4::DefaultErrorStrategy {
       const char* what = rule == WardParser::RuleImportDecl ? "import"
                          : rule == WardParser::RuleUseDecl  ? "'use'"
                                                             : "statement";
-      cx_.error("E0001", cx_.span(at, at), fmt::format("expected ';' after {}", what));
+      cx_.error(Code::E0001, cx_.span(at, at), fmt::format("expected ';' after {}", what));
     } else if (t->getType() == Token::EOF && expected.contains(std::size_t{WardParser::RBRACE})) {
       std::uint32_t at = cx_.tokBegin(t);
-      Diagnostic& d = cx_.error("E0001", cx_.span(at, at), "expected '}' before end of file");
+      Diagnostic& d = cx_.error(Code::E0001, cx_.span(at, at), "expected '}' before end of file");
       // The innermost '{' that is still open.
       for (auto* c = ctx; c; c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent)) {
         auto* brace = c->getToken(WardParser::LBRACE, 0);
@@ -614,7 +614,7 @@ class Strategy : public antlr4::DefaultErrorStrategy {
       std::string msg = want.empty()   ? "unexpected " + cx_.display(t)
                         : missing      ? "expected " + want + " before " + cx_.display(t)
                                        : "expected " + want + ", found " + cx_.display(t);
-      cx_.error("E0001", cx_.tokSpan(t), std::move(msg));
+      cx_.error(Code::E0001, cx_.tokSpan(t), std::move(msg));
     }
     checkCap(p);
   }
@@ -637,8 +637,8 @@ class ParserListener : public antlr4::BaseErrorListener {
   explicit ParserListener(Context& cx) : cx_(cx) {}
   void syntaxError(antlr4::Recognizer*, Token* t, std::size_t, std::size_t, const std::string&,
                    std::exception_ptr) override {
-    if (t) cx_.error("E0001", cx_.tokSpan(t), "syntax error at " + cx_.display(t));
-    else cx_.error("E0001", cx_.span(0, 0), "syntax error");
+    if (t) cx_.error(Code::E0001, cx_.tokSpan(t), "syntax error at " + cx_.display(t));
+    else cx_.error(Code::E0001, cx_.span(0, 0), "syntax error");
   }
 
  private:
@@ -730,7 +730,7 @@ class Maker {
           std::size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
           len = std::min(len, n - (i + 1));
           auto b = at + static_cast<std::uint32_t>(i);
-          cx_.error("E0007", cx_.span(b, b + 1 + static_cast<std::uint32_t>(len)),
+          cx_.error(Code::E0007, cx_.span(b, b + 1 + static_cast<std::uint32_t>(len)),
                     fmt::format("invalid escape {} in string; use \\\", \\\\, \\n or \\t",
                                 Context::quote(raw.substr(i, 1 + len))));
           out.append(raw.substr(i, 1 + len));
@@ -1188,7 +1188,7 @@ ast::File parseWith(const SourceManager& sources, FileId file, Diagnostics& diag
     Decoded dec;
     Context cx(sources, file, diags, dec);
     if (text.size() >= 0xFFFFFFF0u) {
-      cx.error("E0008", cx.span(0, 0), "file too large");
+      cx.error(Code::E0008, cx.span(0, 0), "file too large");
       return out;
     }
     if (!decode(text, cx, dec)) return out;
@@ -1238,9 +1238,9 @@ ast::File parseWith(const SourceManager& sources, FileId file, Diagnostics& diag
     }
     TreeBuilder(cx).file(root, out);
   } catch (const std::exception& e) {
-    diags.error("E0001", sources.span(file, 0, 0), std::string("internal error while parsing: ") + e.what());
+    diags.error(Code::E0001, sources.span(file, 0, 0), std::string("internal error while parsing: ") + e.what());
   } catch (...) {
-    diags.error("E0001", sources.span(file, 0, 0), "internal error while parsing");
+    diags.error(Code::E0001, sources.span(file, 0, 0), "internal error while parsing");
   }
   return out;
 }

@@ -1,4 +1,5 @@
 #include "verify/apparmor_rules.h"
+#include "base/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,14 +10,6 @@ namespace {
 
 bool isSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && isSpace(s[b])) ++b;
-  while (e > b && isSpace(s[e - 1])) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // Cuts a comment: a '#' at the start or after white space, outside a quoted string ("/x#y" is a path).
 std::string stripComment(std::string_view s) {
@@ -330,11 +323,11 @@ bool globMatch(std::string_view pattern, std::string_view path) {
 }
 
 std::optional<Rule> parseRule(std::string_view input) {
-  std::string text = trim(input);
+  std::string text = trimmed(input);
   if (text.empty() || text[0] == '#') return std::nullopt;
-  text = trim(stripComment(text));
+  text = trimmed(stripComment(text));
   if (!text.empty() && text.back() == ',') text.pop_back();
-  text = trim(text);
+  text = trimmed(text);
   if (text.empty()) return std::nullopt;
   Rule r;
   r.text = text;
@@ -425,7 +418,7 @@ std::vector<Rule> collect(std::string_view text, bool headerless, std::vector<st
     if (nl == std::string_view::npos) nl = text.size();
     std::string raw(text.substr(pos, nl - pos));
     pos = nl + 1;
-    std::string line = trim(stripComment(raw));
+    std::string line = trimmed(stripComment(raw));
     if (line.empty()) {
       if (pos > text.size()) break;
       continue;
@@ -437,7 +430,7 @@ std::vector<Rule> collect(std::string_view text, bool headerless, std::vector<st
         if (stack[k].kind != Block::Kind::Qualifier) return false;
       return true;
     };
-    if (line == "}" || (line.front() == '}' && trim(line.substr(1)).empty())) {
+    if (line == "}" || (line.front() == '}' && trimmed(line.substr(1)).empty())) {
       pending.clear();
       if (!stack.empty()) stack.pop_back();
       continue;
@@ -447,7 +440,7 @@ std::vector<Rule> collect(std::string_view text, bool headerless, std::vector<st
       pending.clear();
     }
     if (line.back() == '{') {
-      std::string header = trim(line.substr(0, line.size() - 1));
+      std::string header = trimmed(line.substr(0, line.size() - 1));
       if (!started && stack.empty()) {
         started = true;
         profileFlags(header, flags);

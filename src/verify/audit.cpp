@@ -1,4 +1,5 @@
 #include "verify/audit.h"
+#include "ir/dump.h"
 
 #include "backend/seccomp/libseccomp_util.h"
 
@@ -17,6 +18,7 @@
 #include "backend/seccomp/filter.h"
 #include "base/sha256.h"
 #include "import/import.h"
+#include "base/strings.h"
 
 namespace ward::verify {
 
@@ -26,17 +28,6 @@ namespace common = backend::common;
 namespace {
 
 // ---- small helpers ---------------------------------------------------------------------------------
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool endsWith(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
 
 std::vector<std::string> words(std::string_view s) {
   std::istringstream in{std::string(s)};
@@ -78,7 +69,7 @@ std::string nameFor(const std::string& path, const std::string& given) {
 
 // "512M", "1G", "1048576" -> bytes; nullopt for "max", "-1" and garbage.
 std::optional<std::uint64_t> parseBytes(std::string_view v) {
-  std::string s = trim(v);
+  std::string s = trimmed(v);
   if (s.empty() || s == "max" || s[0] == '-') return std::nullopt;
   std::uint64_t n = 0;
   std::size_t i = 0;
@@ -122,16 +113,6 @@ std::optional<ir::DeviceRule> parseDeviceRule(std::string_view text) {
   r.minor = *mi;
   r.access = f.size() >= 3 ? f[2] : "rwm";
   return r;
-}
-
-std::string modeText(ir::FsMode m) {
-  switch (m) {
-    case ir::FsMode::Off: return "off";
-    case ir::FsMode::Ro: return "ro";
-    case ir::FsMode::Mixed: return "mixed";
-    case ir::FsMode::Rw: return "rw";
-  }
-  return "mixed";
 }
 
 ir::Action allowAction() {
@@ -332,7 +313,7 @@ bool collectRules(Ctx& c, FileId id, int depth, bool inProfile, std::vector<AaLi
   int level = inProfile ? 1 : 0;
   for (std::string line; std::getline(in, line);) {
     ++lineNo;
-    std::string t = trim(line);
+    std::string t = trimmed(line);
     if (t.empty()) continue;
     std::string inc;
     if (startsWith(t, "#include") || startsWith(t, "include ")) {
@@ -352,7 +333,7 @@ bool collectRules(Ctx& c, FileId id, int depth, bool inProfile, std::vector<AaLi
       continue;
     }
     if (t[0] == '#') continue;
-    if (auto hash = t.find(" #"); hash != std::string::npos) t = trim(t.substr(0, hash));
+    if (auto hash = t.find(" #"); hash != std::string::npos) t = trimmed(t.substr(0, hash));
     if (t.back() == '{') {
       ++level;
       continue;
@@ -364,7 +345,7 @@ bool collectRules(Ctx& c, FileId id, int depth, bool inProfile, std::vector<AaLi
     if (level != 1) continue;
     std::string rule = t;
     if (rule.back() == ',') rule.pop_back();
-    rule = trim(rule);
+    rule = trimmed(rule);
     std::string why = c.sm.displayName(id) + ":" + std::to_string(lineNo);
     // `file,` and mount rules with options are read by apparmor_rules as apparmor_parser 3.0.8 compiles
     // them (an options rule with a flag other than bind/move/remount/propagation also allows new mounts).
@@ -506,7 +487,7 @@ void exactPaths(Ctx& c, const std::vector<std::string>& masked, const std::vecto
     if (mode.value == ir::FsMode::Off || exact(root)) continue;
     ir::Located<ir::FsMode> real = mode;
     mode = {ir::FsMode::Off, real.span};
-    c.raw("lxc.mount.auto", std::string(root + 1) + ":" + modeText(real.value), real.span);
+    c.raw("lxc.mount.auto", std::string(root + 1) + ":" + ir::fsModeName(real.value), real.span);
     for (const auto& m : masked)
       if (family(m, root)) c.raw("lxc.mount.entry", "/dev/null " + m.substr(1) + " none bind,ro 0 0", pathSpan);
     for (const auto& r : readonly)
@@ -677,7 +658,7 @@ void auditLxc(Ctx& c, const std::string& path) {
     if (auto cl = cfg.lastClear("lxc.idmap")) p.identity.privilegedSpan = c.at(*cl);
   }
   if (auto nnp = cfg.get("lxc.no_new_privs"))
-    p.identity.noNewPrivs = {trim(nnp->value) == "1", c.at(nnp->where)};
+    p.identity.noNewPrivs = {trimmed(nnp->value) == "1", c.at(nnp->where)};
 
   // capabilities
   auto caps = lxcconf::capabilities(cfg, c.opt.lastCap);
@@ -741,7 +722,7 @@ void auditLxc(Ctx& c, const std::string& path) {
       std::uint32_t n = 0;
       for (std::string line; std::getline(in, line);) {
         ++n;
-        std::string t = trim(line);
+        std::string t = trimmed(line);
         if (!t.empty() && t[0] != '#') c.raw("lxc.mount.entry", t, c.lineSpan(*id, n));
       }
     } else {
@@ -827,7 +808,7 @@ void auditLxc(Ctx& c, const std::string& path) {
     c.note(anyNet ? "network: lxc.net.*.type = empty: loopback only" : "network: no lxc.net: an empty network namespace");
   } else {
     bool raOff = false;
-    for (const auto& e : cfg.withPrefix("lxc.sysctl.net.ipv6.conf.all.accept_ra")) raOff = trim(e.value) == "0";
+    for (const auto& e : cfg.withPrefix("lxc.sysctl.net.ipv6.conf.all.accept_ra")) raOff = trimmed(e.value) == "0";
     if (!raOff) p.network.ipv6RouterAdvertisements = {true, netSpan};
   }
   for (const auto& e : cfg.withPrefix("lxc.namespace.share.")) c.raw(e.key, e.value, c.at(e.where));
@@ -840,7 +821,7 @@ void auditLxc(Ctx& c, const std::string& path) {
   lxcSeccomp(c, cfg.get("lxc.seccomp.profile"));
   auto aa = cfg.get("lxc.apparmor.profile");
   auto nesting = cfg.get("lxc.apparmor.allow_nesting");
-  lxcApparmor(c, aa ? aa->value : "", aa ? c.at(aa->where) : Span{}, nesting && trim(nesting->value) == "1");
+  lxcApparmor(c, aa ? aa->value : "", aa ? c.at(aa->where) : Span{}, nesting && trimmed(nesting->value) == "1");
   c.note(privileged ? "userns: no lxc.idmap: privileged (container root is host root)"
                     : fmt::format("userns: {} lxc.idmap ranges", p.identity.idmaps.size()));
 }

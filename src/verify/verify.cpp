@@ -1,4 +1,5 @@
 #include "verify/verify.h"
+#include "ir/dump.h"
 
 #include "backend/seccomp/filter.h"
 
@@ -16,6 +17,7 @@
 #include "backend/seccomp/bpf_interp.h"
 #include "base/paths.h"
 #include "verify/apparmor_rules.h"
+#include "base/strings.h"
 
 namespace ward::verify {
 
@@ -32,7 +34,6 @@ std::vector<std::string> words(std::string_view s) {
   return out;
 }
 
-bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 
 std::string hex(std::uint64_t v) { return fmt::format("{:#x}", v); }
@@ -88,16 +89,6 @@ struct Model {
   std::string where(const Span& s) const { return p.where(s); }
   Span orPolicy(const Span& s) const { return s.valid() ? s : p.span; }
 };
-
-const char* modeName(ir::FsMode m) {
-  switch (m) {
-    case ir::FsMode::Off: return "off";
-    case ir::FsMode::Ro: return "ro";
-    case ir::FsMode::Mixed: return "mixed";
-    case ir::FsMode::Rw: return "rw";
-  }
-  return "mixed";
-}
 
 void applyRawKeys(Model& m) {
   for (const auto& raw : m.p.lxc.raw) {
@@ -593,7 +584,7 @@ LayerVerdict evalPath(const Model& m, const PathNeed& n) {
     return verdict(m, Layer::Mount, false, best->why, best->span);
   }
   auto mode = [&](const ir::Located<ir::FsMode>& fm, const char* what, const std::string& why) {
-    std::string text = why.empty() ? fmt::format("{} {}{}", what, modeName(fm.value), fm.span.valid() ? "" : " (default)")
+    std::string text = why.empty() ? fmt::format("{} {}{}", what, ir::fsModeName(fm.value), fm.span.valid() ? "" : " (default)")
                                    : why;
     return std::make_pair(text, m.orPolicy(fm.span));
   };

@@ -83,13 +83,13 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/,
   try {
     const Span aaSpan = policy.apparmor.span.valid() ? policy.apparmor.span : policy.span;
     if (!policy.mechanism.lowered) {
-      diags.error("E1101", policy.span, "internal: policy '" + policy.name + "' was not lowered");
+      diags.error(Code::E1101, policy.span, "internal: policy '" + policy.name + "' was not lowered");
       return {};
     }
     Diagnostics local;
     const std::string name = profileName(policy);
     if (!validProfileName(name))
-      local.error("E1101", aaSpan,
+      local.error(Code::E1101, aaSpan,
                   fmt::format("'{}' is not a usable AppArmor profile name (letters, digits and _ . + : @ -, "
                               "starting with a letter, digit or _)",
                               commentText(name)));
@@ -107,21 +107,21 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/,
     }
     for (const auto& f : own) {
       if (std::find(std::begin(kKnownFlags), std::end(kKnownFlags), f) == std::end(kKnownFlags)) {
-        local.error("E1101", aaSpan, fmt::format("unknown AppArmor profile flag '{}'", commentText(f)));
+        local.error(Code::E1101, aaSpan, fmt::format("unknown AppArmor profile flag '{}'", commentText(f)));
         continue;
       }
       if (!has(f)) flags.push_back(f);
     }
     int modes = 0;
     for (auto m : kModeFlags) modes += has(m) ? 1 : 0;
-    if (modes > 1) local.error("E1101", aaSpan, "AppArmor profile flags complain, enforce, kill and unconfined exclude each other");
+    if (modes > 1) local.error(Code::E1101, aaSpan, "AppArmor profile flags complain, enforce, kill and unconfined exclude each other");
     for (auto [a, b] : kOpposites)
-      if (has(a) && has(b)) local.error("E1101", aaSpan, fmt::format("AppArmor profile flags {} and {} exclude each other", a, b));
+      if (has(a) && has(b)) local.error(Code::E1101, aaSpan, fmt::format("AppArmor profile flags {} and {} exclude each other", a, b));
 
     std::string body;
     for (const auto& r : policy.mechanism.apparmorRules) {
       if (std::string problem = ruleProblem(r.text); !problem.empty()) {
-        local.error("E1101", r.span.valid() ? r.span : aaSpan,
+        local.error(Code::E1101, r.span.valid() ? r.span : aaSpan,
                     fmt::format("AppArmor rule '{}' cannot be emitted: {}", commentText(r.text), problem));
         continue;
       }
@@ -150,9 +150,9 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/,
     out += " {\n" + body + "}\n";
     return {Artifact{policy.name + ".apparmor", std::move(out)}};
   } catch (const std::exception& e) {
-    diags.error("E1101", policy.span, std::string("AppArmor profile could not be generated: ") + e.what());
+    diags.error(Code::E1101, policy.span, std::string("AppArmor profile could not be generated: ") + e.what());
   } catch (...) {
-    diags.error("E1101", policy.span, "AppArmor profile could not be generated");
+    diags.error(Code::E1101, policy.span, "AppArmor profile could not be generated");
   }
   return {};
 }

@@ -1,4 +1,5 @@
 #include "backend/apparmor/load.h"
+#include "base/strings.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,10 +22,6 @@ extern char** environ;
 namespace ward::backend::apparmor {
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
-  return s;
-}
 
 struct Fd {
   int fd = -1;
@@ -124,7 +121,7 @@ std::string parserMessage(const std::string& err) {
   std::string line, out;
   while (std::getline(in, line))
     if (line.find("Cache read/write disabled") == std::string::npos) out += (out.empty() ? "" : "\n") + line;
-  return trim(out);
+  return std::string(trimRight(out));
 }
 
 }  // namespace
@@ -138,7 +135,7 @@ HostStatus hostStatus(const std::string& enabledParam) {
   }
   std::string value;
   std::getline(f, value);
-  value = trim(value);
+  value = std::string(trimRight(value));
   if (value != "Y" && value != "y" && value != "1") {
     s.reason = fmt::format("AppArmor is not enabled on this host ({} is '{}')", enabledParam, value);
     return s;

@@ -381,7 +381,7 @@ std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, co
   ro.pool = pool;
   IdResult r = options.allocate ? allocateIdRange(ro, name) : previewIdRange(ro, name);
   if (!r.ok() || !r.range) {
-    diags.error(r.ok() ? "E1203" : r.code, policy.span,
+    diags.error(r.ok() ? Code::E1203 : r.code, policy.span,
                 r.ok() ? "idmap auto: the id range registry gave no range to '" + name + "'" : r.error);
     return {};
   }

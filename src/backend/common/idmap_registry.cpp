@@ -175,7 +175,7 @@ std::optional<Entries> load(const std::string& stateDir, std::string& error, boo
   return entries;
 }
 
-IdResult failure(std::string code, std::string error) {
+IdResult failure(Code code, std::string error) {
   IdResult r;
   r.code = std::move(code);
   r.error = std::move(error);
@@ -184,11 +184,11 @@ IdResult failure(std::string code, std::string error) {
 
 std::optional<IdResult> checkRequest(const IdPool& pool, const std::string& name) {
   if (!rf::validName(name))
-    return failure("E1203", fmt::format("'{}' cannot be registered for an id range (use 1-255 letters, digits "
+    return failure(Code::E1203, fmt::format("'{}' cannot be registered for an id range (use 1-255 letters, digits "
                                         "and _ . - : @ +)",
                                         name));
   if (pool.slots.empty())
-    return failure("E1204", fmt::format("the id range pool holds no range of {} ids ({}); give root one in "
+    return failure(Code::E1204, fmt::format("the id range pool holds no range of {} ids ({}); give root one in "
                                         "/etc/subuid and /etc/subgid, e.g. root:{}:{}",
                                         kIdRangeSize, pool.description, kDefaultIdPoolFirst,
                                         std::uint64_t{kDefaultIdPoolRanges} * kIdRangeSize));
@@ -214,7 +214,7 @@ std::optional<IdSlot> firstFree(const IdPool& pool, const Entries& entries, std:
 }
 
 IdResult exhausted(const IdRegistryOptions& options, const Entries& entries) {
-  return failure("E1204",
+  return failure(Code::E1204,
                  fmt::format("all {} id ranges of {} ids in {} are allocated ({} containers in {}); free the ranges "
                              "of containers that are gone with `ward release NAME`, or give root more ids in "
                              "/etc/subuid and /etc/subgid",
@@ -259,12 +259,12 @@ std::optional<IdSlot> startSlot(const IdPool& pool, std::string_view name) {
 IdResult allocateIdRange(const IdRegistryOptions& options, const std::string& name) {
   if (auto bad = checkRequest(options.pool, name)) return *bad;
   std::string error;
-  if (!rf::ensureDir(options.stateDir, error)) return failure("E1203", error);
+  if (!rf::ensureDir(options.stateDir, error)) return failure(Code::E1203, error);
   rf::Lock lock;
   if (!lock.acquire(idLockPath(options.stateDir), "the id range registry lock", error))
-    return failure("E1203", error);
+    return failure(Code::E1203, error);
   auto entries = load(options.stateDir, error);
-  if (!entries) return failure("E1203", error);
+  if (!entries) return failure(Code::E1203, error);
   IdResult r;
   if (auto it = entries->find(name); it != entries->end()) {
     r.range = it->second;
@@ -274,7 +274,7 @@ IdResult allocateIdRange(const IdRegistryOptions& options, const std::string& na
   if (!slot) return exhausted(options, *entries);
   entries->emplace(name, *slot);
   if (!rf::writeAtomic(options.stateDir, std::string(kFileName), serialize(*entries), error))
-    return failure("E1203", error);
+    return failure(Code::E1203, error);
   r.range = slot;
   return r;
 }
@@ -282,7 +282,7 @@ IdResult allocateIdRange(const IdRegistryOptions& options, const std::string& na
 IdResult lookupIdRange(const std::string& stateDir, const std::string& name) {
   std::string error;
   auto entries = load(stateDir, error);
-  if (!entries) return failure("E1203", error);
+  if (!entries) return failure(Code::E1203, error);
   IdResult r;
   if (auto it = entries->find(name); it != entries->end()) r.range = it->second;
   return r;
@@ -298,7 +298,7 @@ IdResult previewIdRange(const IdRegistryOptions& options, const std::string& nam
     note = error;
     entries = Entries{};
   }
-  if (!entries) return failure("E1203", error);
+  if (!entries) return failure(Code::E1203, error);
   IdResult r;
   if (auto it = entries->find(name); it != entries->end()) {
     r.range = it->second;
@@ -324,7 +324,7 @@ IdReleaseResult releaseIdRange(const std::string& stateDir, const std::string& n
   auto entries = lock.acquire(idLockPath(stateDir), "the id range registry lock", error) ? load(stateDir, error)
                                                                                           : std::nullopt;
   if (!entries) {
-    r.code = "E1203";
+    r.code = Code::E1203;
     r.error = error;
     return r;
   }
@@ -336,7 +336,7 @@ IdReleaseResult releaseIdRange(const std::string& stateDir, const std::string& n
   const IdSlot freed = it->second;
   entries->erase(it);
   if (!rf::writeAtomic(stateDir, std::string(kFileName), serialize(*entries), error)) {
-    r.code = "E1203";
+    r.code = Code::E1203;
     r.error = error;
     return r;
   }
@@ -353,7 +353,7 @@ std::string releaseIdmap(const std::string& stateDir, const std::string& name) {
       return fmt::format("no id range is allocated to '{}' in {}", name, idRegistryPath(stateDir));
     case IdReleaseStatus::Error: break;
   }
-  return r.code + ": " + r.error;
+  return std::string(codeId(r.code)) + ": " + r.error;
 }
 
 }  // namespace ward::backend::common

@@ -23,6 +23,8 @@
 // uid range k with gid range k. A new container's range is searched from index SHA-256(name) mod the
 // pool size, upwards and around; the first range whose uids and gids are both free is taken.
 #include <cstdint>
+
+#include "base/codes.h"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,9 +64,9 @@ struct IdResult {
   std::optional<IdSlot> range;   // on success (lookup: only when registered)
   bool placeholder = false;      // previewIdRange: not registered, the range an allocation would take now
   std::string note;              // previewIdRange: why the registry was assumed empty (it cannot be read)
-  std::string code;              // on failure: "E1204" (exhausted) or "E1203" (registry error)
+  Code code = Code::E1203;       // on failure: Code::E1204 (exhausted) or Code::E1203 (registry error)
   std::string error;             // on failure: what and where, in plain words
-  bool ok() const { return code.empty(); }
+  bool ok() const { return error.empty(); }
 };
 
 std::string idRegistryPath(const std::string& stateDir);   // STATE/idmap.registry
@@ -87,7 +89,8 @@ enum class IdReleaseStatus { Released, NotAllocated, Error };
 struct IdReleaseResult {
   IdReleaseStatus status = IdReleaseStatus::Error;
   std::optional<IdSlot> range;   // the released range
-  std::string code, error;       // on Error: "E1203" and the reason
+  Code code = Code::E1203;       // on Error: Code::E1203
+  std::string error;             // on Error: the reason
 };
 // Frees the range of `name`.
 IdReleaseResult releaseIdRange(const std::string& stateDir, const std::string& name);

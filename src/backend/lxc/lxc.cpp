@@ -54,7 +54,7 @@ class Writer {
   // One key with its provenance comment directly above it.
   void key(std::string_view k, std::string_view v, const Span& span, std::string_view why) {
     if (!common::isSingleLine(k) || !common::isSingleLine(v)) {
-      diags_.error("E1301", span, fmt::format("value for {} spans lines; it cannot be written to an LXC config", k));
+      diags_.error(Code::E1301, span, fmt::format("value for {} spans lines; it cannot be written to an LXC config", k));
       return;
     }
     out_ += "# " + common::provenance(policy_, common::orPolicy(policy_, span), why) + "\n";
@@ -112,7 +112,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
             (p.apparmor.nesting.value ? "on" : "off"));
   auto label = common::selinuxLabel(p, options);
   if (!label.error.empty()) {
-    diags.error("E1301", p.selinux.span, "lxc.selinux.context: " + label.error);
+    diags.error(Code::E1301, p.selinux.span, "lxc.selinux.context: " + label.error);
   } else if (label.label) {
     w.key("lxc.selinux.context", *label.label, p.selinux.span, "selinux label");
   }
@@ -162,7 +162,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
     w.note(common::provenance(p, common::orPolicy(p, iw->span),
                               fmt::format("limits io.weight {}: not set on cgroup v1 (blkio.weight was CFQ's, gone "
                                           "since Linux 5.0; blkio.bfq.weight needs BFQ)", iw->value)));
-    auto& d = diags.warning("W0006", iw->span,
+    auto& d = diags.warning(Code::W0006, iw->span,
                             fmt::format("io.weight {} is applied on cgroup v2 hosts only: the LXC config sets no I/O "
                                         "weight on cgroup v1, whose blkio.weight belongs to the CFQ scheduler "
                                         "(removed in Linux 5.0)", iw->value));
@@ -175,7 +175,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
   // ---- rlimits
   std::vector<std::string> unknown;
   auto rl = common::rlimits(p, &unknown);
-  for (const auto& u : unknown) diags.error("E1301", ps, "unknown rlimit '" + u + "'");
+  for (const auto& u : unknown) diags.error(Code::E1301, ps, "unknown rlimit '" + u + "'");
   if (!rl.empty()) w.section("rlimits");
   for (const auto& r : rl)
     w.key("lxc.prlimit." + r.name,
@@ -224,7 +224,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
     // sethostname(2) takes at most 64 bytes; LXC trims blanks around a config value.
     const std::string& v = hostname->value;
     if (v.empty() || v.size() > 64 || v.front() == ' ' || v.front() == '\t' || v.back() == ' ' || v.back() == '\t')
-      diags.error("E1301", hostname->span,
+      diags.error(Code::E1301, hostname->span,
                   "kernel.hostname \"" + v +
                       "\" cannot be set through lxc.uts.name (1 to 64 bytes, no blanks at either end)");
     else
@@ -249,7 +249,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
     std::string script;
     for (const auto& s : items) {
       if (!safe(s.key, false) || !safe(s.value, true)) {
-        diags.error("E1301", s.span, "sysctl " + s.key + " = \"" + s.value + "\" cannot be written safely by an LXC hook");
+        diags.error(Code::E1301, s.span, "sysctl " + s.key + " = \"" + s.value + "\" cannot be written safely by an LXC hook");
         continue;
       }
       std::string path = s.key;
@@ -353,14 +353,14 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
   if (!p.lxc.hooks.empty() || !p.lxc.raw.empty()) w.section("lxc section");
   for (const auto& h : p.lxc.hooks) {
     if (!validHookType(h.type)) {
-      diags.error("E1301", h.span, "unknown LXC hook type '" + h.type + "'");
+      diags.error(Code::E1301, h.span, "unknown LXC hook type '" + h.type + "'");
       continue;
     }
     w.key("lxc.hook." + h.type, h.path, h.span, "hook " + h.type);
   }
   for (const auto& r : p.lxc.raw) {
     if (!validRawKey(r.key)) {
-      diags.error("E1301", r.span, "'" + r.key + "' is not an LXC configuration key");
+      diags.error(Code::E1301, r.span, "'" + r.key + "' is not an LXC configuration key");
       continue;
     }
     w.key(r.key, r.value, r.span, "set \"" + r.key + "\"");
@@ -372,7 +372,7 @@ void emitBody(Writer& w, const ir::Policy& p, const Options& options, Diagnostic
 std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
   try {
     if (!policy.mechanism.lowered) {
-      diags.error("E1301", policy.span, "internal: policy '" + policy.name + "' was not lowered");
+      diags.error(Code::E1301, policy.span, "internal: policy '" + policy.name + "' was not lowered");
       return {};
     }
     Diagnostics local;
@@ -389,9 +389,9 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Dia
     if (failed) return {};
     return {Artifact{policy.name + ".lxc.conf", w.take()}};
   } catch (const std::exception& e) {
-    diags.error("E1301", policy.span, std::string("LXC config could not be generated: ") + e.what());
+    diags.error(Code::E1301, policy.span, std::string("LXC config could not be generated: ") + e.what());
   } catch (...) {
-    diags.error("E1301", policy.span, "LXC config could not be generated");
+    diags.error(Code::E1301, policy.span, "LXC config could not be generated");
   }
   return {};
 }

@@ -81,7 +81,7 @@ class Builder {
 
     auto label = common::selinuxLabel(p_, options_);
     if (!label.error.empty()) {
-      diags_.error("E1401", p_.selinux.span, "process.selinuxLabel: " + label.error);
+      diags_.error(Code::E1401, p_.selinux.span, "process.selinuxLabel: " + label.error);
     } else if (label.label) {
       proc["selinuxLabel"] = *label.label;
       source("process.selinuxLabel", p_.selinux.span, "selinux label");
@@ -89,7 +89,7 @@ class Builder {
 
     std::vector<std::string> unknown;
     auto rl = common::rlimits(p_, &unknown);
-    for (const auto& u : unknown) diags_.error("E1401", p_.span, "unknown rlimit '" + u + "'");
+    for (const auto& u : unknown) diags_.error(Code::E1401, p_.span, "unknown rlimit '" + u + "'");
     if (!rl.empty()) {
       json arr = json::array();
       for (const auto& r : rl) {
@@ -105,7 +105,7 @@ class Builder {
       lin["seccomp"] = seccomp::ociSeccomp(p_);
       source("linux.seccomp", p_.syscalls.defaultAction.span, "syscalls");
     } catch (const std::exception& e) {
-      diags_.error("E1401", p_.span, std::string("linux.seccomp: ") + e.what());
+      diags_.error(Code::E1401, p_.span, std::string("linux.seccomp: ") + e.what());
     }
 
     // Namespaces: always private ones; a user namespace unless privileged.
@@ -202,7 +202,7 @@ class Builder {
     for (const auto& b : l.ioBps) {
       auto dev = common::parseDevice(b.device);
       if (!dev) {
-        diags_.error("E1401", b.span, "bad device '" + b.device + "' (expected major:minor)");
+        diags_.error(Code::E1401, b.span, "bad device '" + b.device + "' (expected major:minor)");
         continue;
       }
       const char* key = b.write ? "throttleWriteBpsDevice" : "throttleReadBpsDevice";
@@ -284,7 +284,7 @@ class Builder {
 std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
   try {
     if (!policy.mechanism.lowered) {
-      diags.error("E1401", policy.span, "internal: policy '" + policy.name + "' was not lowered");
+      diags.error(Code::E1401, policy.span, "internal: policy '" + policy.name + "' was not lowered");
       return {};
     }
     Diagnostics local;
@@ -295,9 +295,9 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Dia
     if (failed) return {};
     return {Artifact{policy.name + ".oci.json", doc.dump(2, ' ', false, json::error_handler_t::strict) + "\n"}};
   } catch (const std::exception& e) {
-    diags.error("E1401", policy.span, std::string("OCI fragment could not be generated: ") + e.what());
+    diags.error(Code::E1401, policy.span, std::string("OCI fragment could not be generated: ") + e.what());
   } catch (...) {
-    diags.error("E1401", policy.span, "OCI fragment could not be generated");
+    diags.error(Code::E1401, policy.span, "OCI fragment could not be generated");
   }
   return {};
 }

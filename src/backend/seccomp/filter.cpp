@@ -1,4 +1,5 @@
 #include "backend/seccomp/filter.h"
+#include "ir/dump.h"
 
 #include <linux/filter.h>
 #include <seccomp.h>
@@ -20,19 +21,6 @@ namespace ward::backend::seccomp {
 namespace {
 
 constexpr std::size_t kMaxComplementTerms = 64;
-
-std::string actionText(const ir::Action& a) {
-  switch (a.kind) {
-    case ir::Action::Kind::Allow: return "allow";
-    case ir::Action::Kind::Errno: return fmt::format("errno {}", a.errnoValue);
-    case ir::Action::Kind::KillProcess: return "kill";
-    case ir::Action::Kind::KillThread: return "kill_thread";
-    case ir::Action::Kind::Trap: return "trap";
-    case ir::Action::Kind::Log: return "log";
-    case ir::Action::Kind::Notify: return "notify";
-  }
-  return "?";
-}
 
 // Actions compare by what the kernel does (the errno name is only spelling).
 bool sameAction(const ir::Action& a, const ir::Action& b) { return actionValue(a) == actionValue(b); }
@@ -175,7 +163,7 @@ bool verifyDecisions(const std::vector<PlannedRule>& plan, const std::string& by
   std::string error;
   auto program = bpf::parse(bytes, &error);
   if (!program) {
-    diags.error("E1001", {}, "exported filter does not parse: " + error);
+    diags.error(Code::E1001, {}, "exported filter does not parse: " + error);
     return false;
   }
   // One check: a syscall name, the arch, the number and the argument vectors to try.
@@ -198,12 +186,12 @@ bool verifyDecisions(const std::vector<PlannedRule>& plan, const std::string& by
       if (got.ret == *want) continue;
       const Span span = rules.empty() ? Span{} : rules.front()->span;
       if (ordered.count(name))
-        diags.error("E1001", span,
+        diags.error(Code::E1001, span,
                     fmt::format("'{}': libseccomp did not order the conditional rules before the rule without "
                                 "conditions (arg values {:#x} {:#x}: got {}, want {}); write the complementary "
                                 "rules explicitly", name, args[0], args[1], bpf::describe(got.ret), bpf::describe(*want)));
       else
-        diags.error("E1001", span,
+        diags.error(Code::E1001, span,
                     fmt::format("'{}' on x86 (number {}): the exported filter returns {} for arguments {:#x} {:#x}, "
                                 "the policy says {} (libseccomp's socketcall/ipc rewriting)", name, nr,
                                 bpf::describe(got.ret), args[0], args[1], bpf::describe(*want)));
@@ -369,7 +357,7 @@ std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diag
   for (const auto& name : order) {
     const auto& group = byName[name];
     if (seccomp_syscall_resolve_name(name.c_str()) == __NR_SCMP_ERROR) {
-      diags.error("E1001", group.front()->span, fmt::format("libseccomp does not know the system call '{}'", name));
+      diags.error(Code::E1001, group.front()->span, fmt::format("libseccomp does not know the system call '{}'", name));
       ok = false;
       continue;
     }
@@ -378,21 +366,21 @@ std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diag
     bool groupOk = true;
     for (const auto* r : group) {
       if (r->conditions.size() > 6) {
-        diags.error("E1001", r->span, fmt::format("'{}': more than 6 argument conditions", name));
+        diags.error(Code::E1001, r->span, fmt::format("'{}': more than 6 argument conditions", name));
         groupOk = false;
         continue;
       }
       for (const auto& c : r->conditions) {
         if (c.index > 5) {
-          diags.error("E1001", c.span.valid() ? c.span : r->span, fmt::format("'{}': argument index {} (0..5)", name, c.index));
+          diags.error(Code::E1001, c.span.valid() ? c.span : r->span, fmt::format("'{}': argument index {} (0..5)", name, c.index));
           groupOk = false;
         }
       }
       if (r->conditions.empty()) {
         if (uncond && !sameAction(uncond->action, r->action)) {
-          auto& d = diags.error("E1001", r->span,
+          auto& d = diags.error(Code::E1001, r->span,
                                 fmt::format("'{}' is both {} and {} without conditions", name,
-                                            actionText(uncond->action), actionText(r->action)));
+                                            ir::actionText(uncond->action), ir::actionText(r->action)));
           d.notes.push_back({uncond->span, "the other rule"});
           groupOk = false;
         }
@@ -414,7 +402,7 @@ std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diag
     for (const auto* r : effective) {
       PlannedRule p{r->name, r->action, r->conditions, r->span, false, false};
       if (!normalizeConjunction(p.conditions)) {
-        diags.error("E1001", r->span,
+        diags.error(Code::E1001, r->span,
                     fmt::format("'{}': two different comparisons of one argument in one rule (libseccomp "
                                 "accepts one per argument)", name));
         ok = false;
@@ -487,25 +475,25 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
   if (!plan) return std::nullopt;
 
   if (sc.defaultAction.value.kind == ir::Action::Kind::Notify) {
-    diags.error("E1001", sc.defaultAction.span, "the default action cannot be notify");
+    diags.error(Code::E1001, sc.defaultAction.span, "the default action cannot be notify");
     return std::nullopt;
   }
   if (sc.foreignAction.value.kind == ir::Action::Kind::Allow || sc.foreignAction.value.kind == ir::Action::Kind::Log ||
       sc.foreignAction.value.kind == ir::Action::Kind::Notify) {
-    diags.error("E1001", sc.foreignAction.span, "the action for foreign architectures must block (never an unfiltered path)");
+    diags.error(Code::E1001, sc.foreignAction.span, "the action for foreign architectures must block (never an unfiltered path)");
     return std::nullopt;
   }
   std::vector<std::uint32_t> arches;
   for (const auto& a : sc.arches) {
     auto t = archToken(a);
     if (!t) {
-      diags.error("E1001", sc.defaultAction.span, fmt::format("unsupported architecture '{}' (x86_64, x86, x32)", a));
+      diags.error(Code::E1001, sc.defaultAction.span, fmt::format("unsupported architecture '{}' (x86_64, x86, x32)", a));
       return std::nullopt;
     }
     if (std::find(arches.begin(), arches.end(), *t) == arches.end()) arches.push_back(*t);
   }
   if (arches.empty()) {
-    diags.error("E1001", sc.defaultAction.span, "no architecture to filter");
+    diags.error(Code::E1001, sc.defaultAction.span, "no architecture to filter");
     return std::nullopt;
   }
   auto has = [&](std::uint32_t t) { return std::find(arches.begin(), arches.end(), t) != arches.end(); };
@@ -514,7 +502,7 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
   const std::uint32_t foreign = actionValue(sc.foreignAction.value);
 
   auto fail = [&](const Span& span, std::string what) -> std::optional<Filter> {
-    diags.error("E1001", span, std::move(what));
+    diags.error(Code::E1001, span, std::move(what));
     return std::nullopt;
   };
 
@@ -527,7 +515,7 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
       continue;   // e.g. an x86-only call in an x86_64-only filter: added nowhere
     for (const auto& cond : r.conditions) {
       if (has32 && (cond.value > 0xffffffffu || cond.mask > 0xffffffffu)) {
-        diags.error("E1001", cond.span.valid() ? cond.span : r.span,
+        diags.error(Code::E1001, cond.span.valid() ? cond.span : r.span,
                     fmt::format("'{}': value {:#x} does not fit the 32-bit arguments of x86/x32 (libseccomp would "
                                 "compare only the low 32 bits)", r.name, std::max(cond.value, cond.mask)));
         ok = false;
@@ -570,7 +558,7 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
       if (conditional) {
         std::string list;
         for (const auto& m : members) list += (list.empty() ? "" : ", ") + m;
-        diags.error("E1001", conditional->span,
+        diags.error(Code::E1001, conditional->span,
                     fmt::format("on x86, {} cannot have conditional rules next to rules for {}: libseccomp copies "
                                 "every rule for those calls onto {}(call == N); write {} without conditions (its "
                                 "arguments are behind a pointer anyway)", mux, list, mux, mux));
@@ -624,8 +612,8 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
     ok = false;
     if (!reported.insert(&r).second) return;
     const char* arch = token == SCMP_ARCH_X86 ? "x86" : token == SCMP_ARCH_X32 ? "x32" : "x86_64";
-    diags.error("E1001", r.span, fmt::format("libseccomp rejected the rule for '{}' ({}) on {}: {}", r.name,
-                                             actionText(r.action), arch, std::strerror(-rc)));
+    diags.error(Code::E1001, r.span, fmt::format("libseccomp rejected the rule for '{}' ({}) on {}: {}", r.name,
+                                             ir::actionText(r.action), arch, std::strerror(-rc)));
   };
   for (std::size_t a = 0; a < arches.size(); ++a) {
     const std::uint32_t token = arches[a];

@@ -94,7 +94,7 @@ std::string lxcSeccomp(const ir::Policy& policy, const std::vector<PlannedRule>&
 std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/, Diagnostics& diags) {
   try {
     if (policy.name.empty()) {
-      diags.error("E1001", policy.span, "the policy has no name");
+      diags.error(Code::E1001, policy.span, "the policy has no name");
       return {};
     }
     auto filter = buildFilter(policy, FilterOptions{}, diags);
@@ -107,7 +107,7 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/,
     out.push_back({policy.name + ".lxc.seccomp", lxcSeccomp(policy, *plan)});
     return out;
   } catch (const std::exception& e) {
-    diags.error("E1001", policy.span, std::string("seccomp backend: ") + e.what());
+    diags.error(Code::E1001, policy.span, std::string("seccomp backend: ") + e.what());
     return {};
   }
 }

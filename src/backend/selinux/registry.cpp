@@ -101,7 +101,7 @@ struct Lock {
   }
 };
 
-McsResult failure(std::string code, std::string error) {
+McsResult failure(Code code, std::string error) {
   McsResult r;
   r.code = std::move(code);
   r.error = std::move(error);
@@ -119,19 +119,19 @@ bool validContainerName(std::string_view name) { return rf::validName(name); }
 
 McsResult allocate(const RegistryOptions& options, const std::string& name) {
   if (!validContainerName(name))
-    return failure("E1203", fmt::format("'{}' cannot be registered for MCS categories (use 1-255 letters, digits "
+    return failure(Code::E1203, fmt::format("'{}' cannot be registered for MCS categories (use 1-255 letters, digits "
                                         "and _ . - : @ +)",
                                         name));
   const std::uint32_t first = options.firstCategory, last = options.lastCategory;
   if (last > kMaxCategory || first >= last)
-    return failure("E1202", fmt::format("the MCS category range c{}..c{} holds no pair (categories go up to c{})",
+    return failure(Code::E1202, fmt::format("the MCS category range c{}..c{} holds no pair (categories go up to c{})",
                                         first, last, kMaxCategory));
   std::string error;
-  if (!rf::ensureDir(options.stateDir, error)) return failure("E1203", error);
+  if (!rf::ensureDir(options.stateDir, error)) return failure(Code::E1203, error);
   Lock lock;
-  if (!lock.acquire(options.stateDir, error)) return failure("E1203", error);
+  if (!lock.acquire(options.stateDir, error)) return failure(Code::E1203, error);
   auto entries = load(options.stateDir, error);
-  if (!entries) return failure("E1203", error);
+  if (!entries) return failure(Code::E1203, error);
   McsResult r;
   if (auto it = entries->find(name); it != entries->end()) {
     r.pair = it->second;
@@ -161,7 +161,7 @@ McsResult allocate(const RegistryOptions& options, const std::string& name) {
   for (std::uint64_t k = 0; k < total; ++k) {
     if (!used.count(p.lo * 1024 + p.hi)) {
       entries->emplace(name, p);
-      if (!store(options.stateDir, *entries, error)) return failure("E1203", error);
+      if (!store(options.stateDir, *entries, error)) return failure(Code::E1203, error);
       r.pair = p;
       return r;
     }
@@ -170,7 +170,7 @@ McsResult allocate(const RegistryOptions& options, const std::string& name) {
       p.hi = p.lo + 1;
     }
   }
-  return failure("E1202", fmt::format("all {} MCS category pairs in c{}..c{} are allocated ({} containers in {}); "
+  return failure(Code::E1202, fmt::format("all {} MCS category pairs in c{}..c{} are allocated ({} containers in {}); "
                                       "free the pairs of containers that are gone with `ward release NAME`",
                                       total, first, last, entries->size(), registryPath(options.stateDir)));
 }
@@ -178,7 +178,7 @@ McsResult allocate(const RegistryOptions& options, const std::string& name) {
 McsResult lookup(const std::string& stateDir, const std::string& name) {
   std::string error;
   auto entries = load(stateDir, error);
-  if (!entries) return failure("E1203", error);
+  if (!entries) return failure(Code::E1203, error);
   McsResult r;
   if (auto it = entries->find(name); it != entries->end()) r.pair = it->second;
   return r;
@@ -195,7 +195,7 @@ ReleaseResult releasePair(const std::string& stateDir, const std::string& name) 
   Lock lock;
   auto entries = lock.acquire(stateDir, error) ? load(stateDir, error) : std::nullopt;
   if (!entries) {
-    r.code = "E1203";
+    r.code = Code::E1203;
     r.error = error;
     return r;
   }
@@ -207,7 +207,7 @@ ReleaseResult releasePair(const std::string& stateDir, const std::string& name) 
   r.pair = it->second;
   entries->erase(it);
   if (!store(stateDir, *entries, error)) {
-    r.code = "E1203";
+    r.code = Code::E1203;
     r.error = error;
     r.pair.reset();
     return r;
@@ -224,7 +224,7 @@ std::string release(const std::string& stateDir, const std::string& name) {
       return fmt::format("no MCS categories are allocated to '{}' in {}", name, registryPath(stateDir));
     case ReleaseStatus::Error: break;
   }
-  return r.code + ": " + r.error;
+  return std::string(codeId(r.code)) + ": " + r.error;
 }
 
 }  // namespace ward::backend::selinux

@@ -17,6 +17,8 @@
 // A new container's pair is searched from a start point derived from the name's SHA-256, in the order
 // (c0,c1), (c0,c2) ... (c1022,c1023) and around; the first free pair is taken.
 #include <cstdint>
+
+#include "base/codes.h"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,9 +39,9 @@ struct RegistryOptions {
 
 struct McsResult {
   std::optional<McsPair> pair;    // set on success (lookup: set only when the name is registered)
-  std::string code;               // on failure: "E1202" (exhausted) or "E1203" (registry error)
+  Code code = Code::E1203;        // on failure: Code::E1202 (exhausted) or Code::E1203 (registry error)
   std::string error;              // on failure: what and where, in plain words
-  bool ok() const { return code.empty(); }
+  bool ok() const { return error.empty(); }
 };
 
 std::string registryPath(const std::string& stateDir);
@@ -57,7 +59,8 @@ enum class ReleaseStatus { Released, NotAllocated, Error };
 struct ReleaseResult {
   ReleaseStatus status = ReleaseStatus::Error;
   std::optional<McsPair> pair;   // the released pair
-  std::string code, error;       // on Error: "E1203" and the reason
+  Code code = Code::E1203;       // on Error: Code::E1203
+  std::string error;             // on Error: the reason
 };
 // Frees the pair of `name`.
 ReleaseResult releasePair(const std::string& stateDir, const std::string& name);

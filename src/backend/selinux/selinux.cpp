@@ -54,7 +54,7 @@ std::optional<Label> label(const ir::Policy& policy, const Options& options, Dia
   if (!s.enabled) return std::nullopt;
   const Span span = s.span.valid() ? s.span : policy.span;
   if (!identifier(s.user) || !identifier(s.role) || !identifier(s.type) || !sensitivity(s.level)) {
-    diags.error("E1201", span,
+    diags.error(Code::E1201, span,
                 fmt::format("SELinux label parts must be identifiers and the level a sensitivity such as s0 "
                             "(got user '{}', role '{}', type '{}', level '{}')",
                             s.user, s.role, s.type, s.level));
@@ -77,14 +77,14 @@ std::optional<Label> label(const ir::Policy& policy, const Options& options, Dia
   } else if (!s.categories.empty()) {
     for (std::size_t i = 0; i < s.categories.size(); ++i) {
       if (s.categories[i] > 1023) {
-        diags.error("E1201", span, fmt::format("MCS category c{} is out of range (c0..c1023)", s.categories[i]));
+        diags.error(Code::E1201, span, fmt::format("MCS category c{} is out of range (c0..c1023)", s.categories[i]));
         return std::nullopt;
       }
       text += fmt::format("{}c{}", i ? "," : ":", s.categories[i]);
     }
   }
   if (std::string problem = checkLabel(text); !problem.empty()) {
-    diags.error("E1201", span, fmt::format("SELinux label '{}' is invalid: {}", text, problem));
+    diags.error(Code::E1201, span, fmt::format("SELinux label '{}' is invalid: {}", text, problem));
     return std::nullopt;
   }
   return Label{text, false};
@@ -99,9 +99,9 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Dia
     if (failed || !l) return {};
     return {Artifact{policy.name + ".selinux", l->text + "\n"}};
   } catch (const std::exception& e) {
-    diags.error("E1201", policy.span, std::string("SELinux label could not be generated: ") + e.what());
+    diags.error(Code::E1201, policy.span, std::string("SELinux label could not be generated: ") + e.what());
   } catch (...) {
-    diags.error("E1201", policy.span, "SELinux label could not be generated");
+    diags.error(Code::E1201, policy.span, "SELinux label could not be generated");
   }
   return {};
 }

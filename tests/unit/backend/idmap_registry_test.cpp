@@ -192,7 +192,7 @@ TEST(IdRegistry, ReleaseFreesTheRange) {
   auto b = bc::allocateIdRange(o, "b");
   auto c = bc::allocateIdRange(o, "c");
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
-  EXPECT_EQ(bc::allocateIdRange(o, "d").code, "E1204");
+  EXPECT_EQ(bc::allocateIdRange(o, "d").code, ward::Code::E1204);
   auto r = bc::releaseIdRange(o.stateDir, "b");
   EXPECT_EQ(r.status, bc::IdReleaseStatus::Released);
   ASSERT_TRUE(r.range);
@@ -216,16 +216,16 @@ TEST(IdRegistry, ExhaustionIsAClearError) {
   const auto o = opts(dir.path, smallPool(4));
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(bc::allocateIdRange(o, "n" + std::to_string(i)).ok()) << i;
   auto r = bc::allocateIdRange(o, "n4");
-  EXPECT_EQ(r.code, "E1204");
+  EXPECT_EQ(r.code, ward::Code::E1204);
   EXPECT_FALSE(r.range);
   EXPECT_NE(r.error.find("all 4 id ranges of 65536 ids"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("ward release"), std::string::npos);
-  EXPECT_EQ(bc::previewIdRange(o, "n4").code, "E1204");   // a check says so too
+  EXPECT_EQ(bc::previewIdRange(o, "n4").code, ward::Code::E1204);   // a check says so too
   // Known containers still get their range when the pool is full.
   EXPECT_TRUE(bc::allocateIdRange(o, "n2").ok());
   // A pool with no range at all (root's entries are too small).
   auto none = bc::allocateIdRange(opts(dir.path, bc::idPool("root:100000:1000\n", "root:100000:1000\n")), "x");
-  EXPECT_EQ(none.code, "E1204");
+  EXPECT_EQ(none.code, ward::Code::E1204);
   EXPECT_NE(none.error.find("holds no range"), std::string::npos) << none.error;
 }
 
@@ -263,11 +263,11 @@ TEST(IdRegistry, CorruptionIsNeverReset) {
   for (const auto& [what, content] : cases) {
     { std::ofstream(path, std::ios::binary | std::ios::trunc) << content; }
     auto r = bc::allocateIdRange(opts(dir.path), "new");
-    EXPECT_EQ(r.code, "E1203") << what;
+    EXPECT_EQ(r.code, ward::Code::E1203) << what;
     EXPECT_NE(r.error.find("corrupt"), std::string::npos) << what << ": " << r.error;
     EXPECT_NE(r.error.find(path), std::string::npos) << what;
-    EXPECT_EQ(bc::lookupIdRange(state, "web").code, "E1203") << what;
-    EXPECT_EQ(bc::previewIdRange(opts(dir.path), "web").code, "E1203") << what;
+    EXPECT_EQ(bc::lookupIdRange(state, "web").code, ward::Code::E1203) << what;
+    EXPECT_EQ(bc::previewIdRange(opts(dir.path), "web").code, ward::Code::E1203) << what;
     EXPECT_EQ(bc::releaseIdRange(state, "web").status, bc::IdReleaseStatus::Error) << what;
     EXPECT_EQ(bc::releaseIdmap(state, "web").rfind("E1203: ", 0), 0u) << what;
     EXPECT_EQ(slurp(path), content) << what << ": the registry was changed";
@@ -281,9 +281,9 @@ TEST(IdRegistry, CorruptionIsNeverReset) {
 
 TEST(IdRegistry, NamesAreChecked) {
   TempDir dir;
-  EXPECT_EQ(bc::allocateIdRange(opts(dir.path), "has space").code, "E1203");
-  EXPECT_EQ(bc::allocateIdRange(opts(dir.path), "").code, "E1203");
-  EXPECT_EQ(bc::previewIdRange(opts(dir.path), "tab\there").code, "E1203");
+  EXPECT_EQ(bc::allocateIdRange(opts(dir.path), "has space").code, ward::Code::E1203);
+  EXPECT_EQ(bc::allocateIdRange(opts(dir.path), "").code, ward::Code::E1203);
+  EXPECT_EQ(bc::previewIdRange(opts(dir.path), "tab\there").code, ward::Code::E1203);
   EXPECT_TRUE(bc::allocateIdRange(opts(dir.path), "web-1.prod@host:x+y_z").ok());
 }
 
@@ -366,7 +366,7 @@ TEST(IdmapsAuto, CheckOnlyReadsAndReportsAPlaceholder) {
   EXPECT_TRUE(unreadable.placeholder);
   EXPECT_FALSE(unreadable.note.empty());
   EXPECT_EQ(*unreadable.range, *bc::startSlot(pool, "web"));
-  EXPECT_EQ(bc::allocateIdRange(ro, "web").code, "E1203");   // a compile needs it
+  EXPECT_EQ(bc::allocateIdRange(ro, "web").code, ward::Code::E1203);   // a compile needs it
 }
 
 TEST(IdmapsAuto, RegistryErrorsReachTheDiagnostics) {

@@ -134,7 +134,7 @@ TEST(McsRegistry, ReleaseFreesThePair) {
   auto b = se::allocate(o, "b");
   auto c = se::allocate(o, "c");
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
-  EXPECT_EQ(se::allocate(o, "d").code, "E1202");
+  EXPECT_EQ(se::allocate(o, "d").code, ward::Code::E1202);
   auto r = se::releasePair(dir.path.string(), "b");
   EXPECT_EQ(r.status, se::ReleaseStatus::Released);
   ASSERT_TRUE(r.pair);
@@ -163,15 +163,15 @@ TEST(McsRegistry, ExhaustionIsAClearError) {
   }
   EXPECT_EQ(seen.size(), 10u);
   auto r = se::allocate(o, "n10");
-  EXPECT_EQ(r.code, "E1202");
+  EXPECT_EQ(r.code, ward::Code::E1202);
   EXPECT_FALSE(r.pair);
   EXPECT_NE(r.error.find("all 10 MCS category pairs in c0..c4 are allocated"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("ward release"), std::string::npos);
   // Known containers still get their pair when the range is full.
   EXPECT_TRUE(se::allocate(o, "n3").ok());
   // A range with no pair at all.
-  EXPECT_EQ(se::allocate(opts(dir.path, 5, 5), "x").code, "E1202");
-  EXPECT_EQ(se::allocate(opts(dir.path, 0, 1024), "x").code, "E1202");
+  EXPECT_EQ(se::allocate(opts(dir.path, 5, 5), "x").code, ward::Code::E1202);
+  EXPECT_EQ(se::allocate(opts(dir.path, 0, 1024), "x").code, ward::Code::E1202);
 }
 
 TEST(McsRegistry, CorruptionIsNeverReset) {
@@ -203,10 +203,10 @@ TEST(McsRegistry, CorruptionIsNeverReset) {
   for (const auto& [what, content] : cases) {
     { std::ofstream(path, std::ios::binary | std::ios::trunc) << content; }
     auto r = se::allocate(opts(dir.path), "new");
-    EXPECT_EQ(r.code, "E1203") << what;
+    EXPECT_EQ(r.code, ward::Code::E1203) << what;
     EXPECT_NE(r.error.find("corrupt"), std::string::npos) << what << ": " << r.error;
     EXPECT_NE(r.error.find(path), std::string::npos) << what;
-    EXPECT_EQ(se::lookup(state, "web").code, "E1203") << what;
+    EXPECT_EQ(se::lookup(state, "web").code, ward::Code::E1203) << what;
     EXPECT_EQ(se::releasePair(state, "web").status, se::ReleaseStatus::Error) << what;
     EXPECT_EQ(se::release(state, "web").rfind("E1203: ", 0), 0u) << what;
     EXPECT_EQ(slurp(path), content) << what << ": the registry was changed";
@@ -220,9 +220,9 @@ TEST(McsRegistry, CorruptionIsNeverReset) {
 
 TEST(McsRegistry, NamesAreChecked) {
   TempDir dir;
-  EXPECT_EQ(se::allocate(opts(dir.path), "has space").code, "E1203");
-  EXPECT_EQ(se::allocate(opts(dir.path), "tab\there").code, "E1203");
-  EXPECT_EQ(se::allocate(opts(dir.path), "").code, "E1203");
+  EXPECT_EQ(se::allocate(opts(dir.path), "has space").code, ward::Code::E1203);
+  EXPECT_EQ(se::allocate(opts(dir.path), "tab\there").code, ward::Code::E1203);
+  EXPECT_EQ(se::allocate(opts(dir.path), "").code, ward::Code::E1203);
   EXPECT_TRUE(se::allocate(opts(dir.path), "web-1.prod@host:x+y_z").ok());
 }
 

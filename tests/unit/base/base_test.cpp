@@ -57,13 +57,13 @@ TEST(Diagnostics, CountsSortsAndCapsErrors) {
   SourceManager sm;
   FileId f = sm.add("a.ward", "a.ward", "x\ny\n");
   Diagnostics d;
-  d.warning("W0001", sm.span(f, 2, 3), "second line");
-  d.error("E0001", sm.span(f, 0, 1), "first line");
+  d.warning(ward::Code::W0001, sm.span(f, 2, 3), "second line");
+  d.error(ward::Code::E0001, sm.span(f, 0, 1), "first line");
   EXPECT_TRUE(d.hasErrors());
   d.sort();
   EXPECT_EQ(d.items()[0].code, "E0001");
   Diagnostics many;
-  for (int i = 0; i < 1000; ++i) many.error("E0001", sm.span(f, 0, 1), "e");
+  for (int i = 0; i < 1000; ++i) many.error(ward::Code::E0001, sm.span(f, 0, 1), "e");
   EXPECT_EQ(many.errorCount(), 1000u);
   EXPECT_EQ(many.items().size(), Diagnostics::kMaxErrors + 1);  // + the "too many errors" note
   EXPECT_EQ(many.items().back().code, "E0009");

@@ -8,7 +8,7 @@ TEST(Render, ClangStyleWithCaretAndNotes) {
   SourceManager sm;
   FileId f = sm.add("p.ward", "p.ward", "policy p {\n  limits { memroy 512MiB; }\n}\n");
   Diagnostics d;
-  auto& e = d.error("E0209", sm.span(f, 22, 28), "unknown limit 'memroy'; did you mean 'memory'?");
+  auto& e = d.error(ward::Code::E0209, sm.span(f, 22, 28), "unknown limit 'memroy'; did you mean 'memory'?");
   e.notes.push_back({sm.span(f, 0, 6), "in this policy"});
   std::string t = report::renderText(sm, d);
   EXPECT_NE(t.find("p.ward:2:12: error: unknown limit 'memroy'; did you mean 'memory'? [E0209]\n"), std::string::npos) << t;
@@ -23,7 +23,7 @@ TEST(Render, LongLinesAreWindowedAndControlBytesHidden) {
   line[4000] = '\x01';
   FileId f = sm.add("l.ward", "l.ward", line);
   Diagnostics d;
-  d.error("E0002", sm.span(f, 4000, 4001), "invalid character");
+  d.error(ward::Code::E0002, sm.span(f, 4000, 4001), "invalid character");
   std::string t = report::renderText(sm, d);
   EXPECT_LT(t.size(), 1000u);
   EXPECT_EQ(t.find('\x01'), std::string::npos);
@@ -39,7 +39,7 @@ TEST(Render, Json) {
   SourceManager sm;
   FileId f = sm.add("p.ward", "p.ward", "x");
   Diagnostics d;
-  d.error("E0001", sm.span(f, 0, 1), "bad");
+  d.error(ward::Code::E0001, sm.span(f, 0, 1), "bad");
   auto j = report::toJson(sm, d);
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["code"], "E0001");
