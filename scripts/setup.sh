@@ -16,6 +16,9 @@ PACKAGES=(
   apparmor lxc lxc-templates runc busybox-static uidmap iproute2
   # a real service for tests/conformance/run_workloads.sh (redis-server and redis-cli, bound read-only)
   redis-server
+  # real Docker 20.10 (with containerd 1.6) and Podman 4.3 (with runc, conmon and containers-common); no
+  # service is started: tests/integration/lib/engines.sh starts private daemons and stops them
+  docker.io podman golang-github-containers-common
   # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test
   golang-github-docker-docker-dev
 )
