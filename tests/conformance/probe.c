@@ -315,10 +315,39 @@ static int sensitiveBind(const char *root, const char *point, const char *opts, 
   return 0;
 }
 
+/* MNT-PROPAGATION. Peer group ids are global, so a container's shared mount is a way between container and
+ * host only when a host mount is in the same group. LXC and runc make a container's own mounts shared in new
+ * groups that only the container's namespace holds (seen with real LXC 5.0.2; docs/conformance.md): those
+ * reach nothing outside. The harness passes the host's shared groups in WARD_HOST_PEERS (ids separated by
+ * spaces, from the host's mountinfo; tests/conformance/lib/conformance.sh); without it every shared mount
+ * counts. A slave of a host group (master:N alone) receives the host's mounts but sends none back: the
+ * runtimes' default, which the catalog accepts. The unconfined run is the host itself: every shared mount. */
+static int hostPeer(long id) {
+  const char *list = getenv("WARD_HOST_PEERS");
+  char *end;
+  if (!list) return 1;
+  for (const char *p = list; *p;) {
+    long v = strtol(p, &end, 10);
+    if (end == p) { p++; continue; }
+    if (v == id) return 1;
+    p = end;
+  }
+  return 0;
+}
+static char gLocalPeers[256];
 static int sharedMount(const char *root, const char *point, const char *opts, const char *optional,
                        const char *fstype, const char *sopts, struct result *r) {
   (void)root; (void)opts; (void)fstype; (void)sopts;
-  if (strstr(optional, "shared:")) { *r = R(OPEN, "%s has shared propagation (%s)", point, optional); return 1; }
+  const char *s = strstr(optional, "shared:");
+  if (!s) return 0;
+  long id = strtol(s + 7, NULL, 10);
+  if (gUnconfined || hostPeer(id)) {
+    *r = R(OPEN, "%s has shared propagation (%s)%s", point, optional,
+           gUnconfined || !getenv("WARD_HOST_PEERS") ? "" : ", a peer group the host has");
+    return 1;
+  }
+  size_t len = strlen(gLocalPeers);
+  if (len + 16 < sizeof gLocalPeers) snprintf(gLocalPeers + len, sizeof gLocalPeers - len, " %ld", id);
   return 0;
 }
 
@@ -402,7 +431,12 @@ static struct result pBinfmt(void) {
     return R(BLOCKED, "binfmt_misc mounts, but in a user namespace on Linux %s it is the namespace's own registry", u.release);
   return r;
 }
-static struct result pPropagation(void) { return scanMounts(sharedMount, R(BLOCKED, "no shared propagation")); }
+static struct result pPropagation(void) {
+  struct result r = scanMounts(sharedMount, R(BLOCKED, "no shared propagation"));
+  if (r.status == BLOCKED && gLocalPeers[0])
+    r = R(BLOCKED, "shared only in peer groups no host mount is in (%s): the container's own", gLocalPeers + 1);
+  return r;
+}
 static struct result pProcRemount(void) { return mountProbe("proc", NULL, "sys/kernel/core_pattern", O_WRONLY); }
 static struct result pHostdisk(void) {
   static const char *const p[] = {"/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda", NULL};

@@ -44,9 +44,13 @@ conf_init() {
 
 # conf_probe PATH: copies ward-probe next to the containers (world-readable, so a mapped root can run it).
 # Also installs probe-each.sh (one timeout-bounded run per probe), bound in at /usr/local/bin/probe-each.sh.
+# probe-each.sh gets the host's shared peer groups (WARD_HOST_PEERS): MNT-PROPAGATION inside a container counts
+# a shared mount only when the host has its group (peer group ids are global; see probe.c).
+conf_host_peers() { sed -n 's/.* shared:\([0-9]*\).* - .*/\1/p' /proc/self/mountinfo | sort -un | tr '\n' ' ' | sed 's/ $//'; }
 conf_probe() {
   install -m 0755 "$1" "$CONF_TMP/bin/ward-probe"
-  install -m 0755 "$CONF_LIB_DIR/../probe-each.sh" "$CONF_TMP/bin/probe-each.sh"
+  sed "1a WARD_HOST_PEERS=\"$(conf_host_peers)\"; export WARD_HOST_PEERS" "$CONF_LIB_DIR/../probe-each.sh" >"$CONF_TMP/bin/probe-each.sh"
+  chmod 0755 "$CONF_TMP/bin/probe-each.sh"
   CONF_PROBE=$CONF_TMP/bin/ward-probe
   CONF_PROBE_EACH=$CONF_TMP/bin/probe-each.sh
 }
