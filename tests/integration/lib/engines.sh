@@ -89,6 +89,7 @@ docker_start() {
   "containerd": "$d/containerd.sock",
   "hosts": ["unix://$ENG_TMP/docker.sock"],
   "default-runtime": "runc",
+  "runtimes": { "ward-capture": { "path": "$d/capture-runc" } },
   "log-level": "info"
 }
 EOF
@@ -104,6 +105,17 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$d/containerd-opt"
 EOF
+  # A runtime that is runc but first keeps the config.json it is handed (docker run --runtime ward-capture):
+  # the only way to see what a container that runc refuses would have got.
+  mkdir -p "$d/captured"
+  cat >"$d/capture-runc" <<CAPTURE
+#!/bin/sh
+b=""; prev=""
+for a in "\$@"; do [ "\$prev" = --bundle ] && b=\$a; case \$a in --bundle=*) b=\${a#--bundle=} ;; esac; prev=\$a; done
+[ -n "\$b" ] && [ -f "\$b/config.json" ] && cp "\$b/config.json" "$d/captured/\$(basename "\$b").json"
+exec $ENG_RUNC "\$@"
+CAPTURE
+  chmod 0755 "$d/capture-runc"
   local t0
   t0=$(date +%s%N)
   eng_ns "$ENG_CONTAINERD" --config "$d/containerd.toml" </dev/null >"$d/containerd.log" 2>&1 &
@@ -121,8 +133,10 @@ EOF
   ENG_DOCKER_UP=1
 }
 
-# The OCI config.json that containerd handed to runc for a running Docker container.
+# The OCI config.json that containerd handed to runc for a running Docker container (full id), and the copy
+# the ward-capture runtime kept.
 docker_bundle_config() { echo "$ENG_TMP/docker/containerd-state/io.containerd.runtime.v2.task/moby/$1/config.json"; }
+docker_captured_config() { echo "$ENG_TMP/docker/captured/$1.json"; }
 
 # ---- Podman --------------------------------------------------------------------------------------------------
 # podman_setup: private storage and run roots, rlimits this host can grant (it lacks CAP_SYS_RESOURCE, and
