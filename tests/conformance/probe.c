@@ -334,10 +334,14 @@ static int hostPeer(long id) {
   }
   return 0;
 }
-static char gLocalPeers[256];
+static char gLocalPeers[256], gHostSlave[600];
 static int sharedMount(const char *root, const char *point, const char *opts, const char *optional,
                        const char *fstype, const char *sopts, struct result *r) {
   (void)root; (void)opts; (void)fstype; (void)sopts;
+  const char *m = strstr(optional, "master:");
+  if (m && !gUnconfined && getenv("WARD_HOST_PEERS") && hostPeer(strtol(m + 7, NULL, 10)) && !gHostSlave[0])
+    snprintf(gHostSlave, sizeof gHostSlave, "; %s is a slave of a host group (%s): it receives the host's mounts "
+             "and sends none back", point, optional + strspn(optional, " "));
   const char *s = strstr(optional, "shared:");
   if (!s) return 0;
   long id = strtol(s + 7, NULL, 10);
@@ -434,7 +438,10 @@ static struct result pBinfmt(void) {
 static struct result pPropagation(void) {
   struct result r = scanMounts(sharedMount, R(BLOCKED, "no shared propagation"));
   if (r.status == BLOCKED && gLocalPeers[0])
-    r = R(BLOCKED, "shared only in peer groups no host mount is in (%s): the container's own", gLocalPeers + 1);
+    r = R(BLOCKED, "shared only in peer groups no host mount is in (%.40s...): the container's own%s", gLocalPeers + 1,
+          gHostSlave);
+  else if (r.status == BLOCKED && gHostSlave[0])
+    r = R(BLOCKED, "no shared propagation%s", gHostSlave);
   return r;
 }
 static struct result pProcRemount(void) { return mountProbe("proc", NULL, "sys/kernel/core_pattern", O_WRONLY); }
