@@ -1,35 +1,46 @@
 #!/usr/bin/env bash
-# Prints the conformance probe table for four defaults, run for real on this host:
-#   docker     runc with Docker's default capabilities and seccomp profile (moby profiles/seccomp/
-#              default.json, resolved for this kernel as moby does), masked/read-only paths, no_new_privs off
-#   lxc-priv   LXC's default: /usr/share/lxc/config/common.conf, privileged (no idmap)
-#   lxc-idmap  LXC's default idmapped: common.conf + userns.conf with a 65536-id map
-#   ward       ward's default: std/base `unprivileged`, compiled by ward (idmap auto)
+# Prints the conformance probe table for the defaults of Docker, Podman, LXC and ward, run for real on this host:
+#   docker       real Docker 20.10 (`docker run --network none`, dockerd and containerd started here)
+#   podman       real Podman 4.3 (`podman run --network none`, with runc)
+# (Until the real engines came, the docker column was runc with Docker's capabilities and seccomp profile; the
+# real Docker gives the same verdict on every applicable probe, so that emulation is gone: docs/engines.md.)
+#   lxc-priv     LXC's default: /usr/share/lxc/config/common.conf, privileged (no idmap)
+#   lxc-idmap    LXC's default idmapped: common.conf + userns.conf with a 65536-id map
+#   ward         ward's default: std/base `unprivileged`, compiled by ward (idmap auto)
 # and the totals "open of applicable" (applicable = open in the unconfined calibration run).
-# Containers: busybox, empty network namespaces, ward-probe bound read-only; all destroyed on exit.
+# Containers: busybox, no network (empty namespaces, --network none), ward-probe bound read-only; all
+# destroyed on exit, the engines' daemons stopped (tests/integration/lib/engines.sh).
 #
 # Usage: scripts/compare-defaults.sh [--markdown] [WARD-PROBE]
 #   WARD_EXE (default build/ward), WARD_PROBE or WARD_BINARY_DIR (default build) locate the binaries.
+#   WARD_COMPARE_ENGINES=0 leaves out the docker and podman columns (hosts without the engines).
 # Exit: 0 when ward's default leaves 0 applicable probes open, 1 otherwise, 77 when it cannot run (not root,
-# no lxc/runc/busybox/ward; CI=true turns that into a failure).
+# no lxc/runc/busybox/ward/docker/podman; CI=true turns that into a failure).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export WARD_SOURCE_DIR=${WARD_SOURCE_DIR:-$ROOT}
 . "$ROOT/tests/conformance/lib/conformance.sh"
+. "$ROOT/tests/integration/lib/engines.sh"
+ENGINES=${WARD_COMPARE_ENGINES:-1}
 
 MARKDOWN=0
 if [ "${1:-}" = "--markdown" ]; then MARKDOWN=1; shift; fi
 
 require_root
-require_cmds lxc-create lxc-execute lxc-destroy runc python3 unshare
+require_cmds lxc-create lxc-execute lxc-destroy unshare nsenter tar
 [ -x /usr/share/lxc/templates/lxc-busybox ] || skip "the LXC busybox template is not installed (lxc-templates)"
 BUSYBOX=$(busybox_path) || skip "busybox is not installed (busybox-static)"
 [ -x "$WARD_EXE" ] || skip "no ward executable at $WARD_EXE (set WARD_EXE)"
-[ -f "$DOCKER_SECCOMP" ] || skip "Docker's seccomp profile is not at $DOCKER_SECCOMP (golang-github-docker-docker-dev)"
 [ -f /usr/share/lxc/config/common.conf ] || skip "LXC's common.conf is not installed"
 PROBE=${1:-$(find_probe)} || skip "ward-probe is not built (set WARD_PROBE)"
+if [ "$ENGINES" = 1 ]; then
+  for b in "$ENG_DOCKER" "$ENG_DOCKERD" "$ENG_CONTAINERD" "$ENG_PODMAN"; do
+    [ -x "$b" ] || skip "$b is not installed (docker.io, podman; WARD_COMPARE_ENGINES=0 leaves them out)"
+  done
+fi
 
 conf_init ward-compare
+trap 'engines_cleanup; conf_cleanup' EXIT
 conf_probe "$PROBE"
 FAILURES=0
 
@@ -37,10 +48,22 @@ CALIB=$CONF_TMP/unconfined.out
 conf_calibrate "$CALIB"
 conf_applicable "$CALIB" >"$CONF_TMP/applicable"
 
-# docker
-docker_bundle "$CONF_TMP/docker" || { echo "FAIL: could not make the Docker bundle" >&2; exit 1; }
-runc_run "$CONF_TMP/docker" "ward-compare-$$" "$CONF_TMP/docker.out" /usr/local/bin/probe-each.sh ||
-  { echo "FAIL: runc did not run the probe:" >&2; cat "$CONF_TMP/docker.out.err" >&2; FAILURES=$((FAILURES + 1)); }
+# the real engines: their defaults, the probe bound read-only, no network
+if [ "$ENGINES" = 1 ]; then
+  engines_init ward-compare-engines || { echo "FAIL: no namespace for the engines" >&2; exit 1; }
+  docker_start || { echo "FAIL: dockerd did not start" >&2; exit 1; }
+  podman_setup
+  PROBE_BINDS=(-v "$CONF_PROBE:/usr/local/bin/ward-probe:ro" -v "$CONF_PROBE_EACH:/usr/local/bin/probe-each.sh:ro")
+  { engines_image docker ward-compare-busybox &&
+    ENG_CMD_TIMEOUT=${CONF_TIMEOUT:-180} dk run --rm --network none "${PROBE_BINDS[@]}" ward-compare-busybox \
+      /usr/local/bin/probe-each.sh >"$CONF_TMP/docker.out" 2>"$CONF_TMP/docker.out.err"; } ||
+    { echo "FAIL: docker did not run the probe:" >&2; tail -5 "$CONF_TMP/docker.out.err" >&2; FAILURES=$((FAILURES + 1)); }
+  { engines_image podman ward-compare-busybox >/dev/null 2>&1 &&
+    ENG_CMD_TIMEOUT=${CONF_TIMEOUT:-180} pm run --rm --network none "${PROBE_BINDS[@]}" ward-compare-busybox \
+      /usr/local/bin/probe-each.sh >"$CONF_TMP/podman.out" 2>"$CONF_TMP/podman.out.err"; } ||
+    { echo "FAIL: podman did not run the probe:" >&2; tail -5 "$CONF_TMP/podman.out.err" >&2; FAILURES=$((FAILURES + 1)); }
+  engines_cleanup
+fi
 
 # LXC, privileged and idmapped
 MAP=$'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536'
@@ -69,7 +92,8 @@ else
   FAILURES=$((FAILURES + 1))
 fi
 
-COLS=(docker lxc-priv lxc-idmap ward)
+COLS=(lxc-priv lxc-idmap ward)
+[ "$ENGINES" = 1 ] && COLS=(docker podman "${COLS[@]}")
 cell() {   # status of one probe in one column; (x) marks probes that are not applicable on this host
   local s
   s=$(probe_status "$CONF_TMP/$1.out" "$2")
@@ -77,21 +101,23 @@ cell() {   # status of one probe in one column; (x) marks probes that are not ap
   grep -qx "$2" "$CONF_TMP/applicable" || s="($s)"
   echo "$s"
 }
-if [ "$MARKDOWN" = 1 ]; then
-  echo "| probe | unconfined | Docker (runc) | LXC privileged | LXC idmapped | ward default |"
-  echo "|---|---|---|---|---|---|"
-else
-  printf '%-22s %-11s %-11s %-11s %-11s %-11s\n' probe unconfined docker lxc-priv lxc-idmap ward
-fi
-while read -r id st _; do
-  row=("$id" "$st")
-  for c in "${COLS[@]}"; do row+=("$(cell "$c" "$id")"); done
+row() {   # one table row: the cells, as a Markdown row or in fixed-width columns
   if [ "$MARKDOWN" = 1 ]; then
-    printf '| %s ' "${row[@]}"
+    printf '| %s ' "$@"
     echo '|'
   else
-    printf '%-22s %-11s %-11s %-11s %-11s %-11s\n' "${row[@]}"
+    printf '%-22s' "$1"
+    shift
+    printf ' %-11s' "$@"
+    echo
   fi
+}
+row probe unconfined "${COLS[@]}"
+[ "$MARKDOWN" = 1 ] && { printf '|---'; for _ in unconfined "${COLS[@]}"; do printf '|---'; done; echo '|'; }
+while read -r id st _; do
+  cells=("$id" "$st")
+  for c in "${COLS[@]}"; do cells+=("$(cell "$c" "$id")"); done
+  row "${cells[@]}"
 done <"$CALIB"
 totals=("open of applicable" "")
 for c in "${COLS[@]}"; do
@@ -99,11 +125,7 @@ for c in "${COLS[@]}"; do
   totals+=("$o of $t")
   eval "OPEN_${c//-/_}=$o"
 done
-if [ "$MARKDOWN" = 1 ]; then
-  echo "| **open of applicable** | | ${totals[2]} | ${totals[3]} | ${totals[4]} | ${totals[5]} |"
-else
-  printf '%-34s %-11s %-11s %-11s %-11s\n' "open of applicable" "${totals[2]}" "${totals[3]}" "${totals[4]}" "${totals[5]}"
-fi
+row "${totals[@]}"
 echo "(x) = not applicable on this host: not open in the unconfined calibration run ($(uname -r))"
 
 if [ "${OPEN_ward:-1}" != 0 ]; then

@@ -1,10 +1,9 @@
 # shellcheck shell=bash
 # Shared by tests/conformance/run_lxc.sh, run_workloads.sh and scripts/compare-defaults.sh: the unconfined
-# calibration, busybox LXC containers and runc bundles that run ward-probe (bound in read-only), and the
-# probe table. Sourced, not run. Builds on tests/integration/lib/runtime.sh (skip, fail, require_root,
+# calibration, busybox LXC containers that run ward-probe (bound in read-only), and the probe table. Sourced, not run. Builds on tests/integration/lib/runtime.sh (skip, fail, require_root,
 # require_cmds, busybox_path, apparmor_enabled, wait_for_line): this file only adds what those lack.
 #
-# Harmless to the host: containers live in a private lxcpath / runc root under $CONF_TMP and are destroyed
+# Harmless to the host: containers live in a private lxcpath under $CONF_TMP and are destroyed
 # on exit (conf_cleanup, installed as an EXIT trap by conf_init); networks are empty namespaces (loopback
 # only); /etc/subuid and /etc/subgid are only replaced inside a private mount namespace (an overlay on /etc,
 # as tests/integration/lxc_execute.sh does).
@@ -13,21 +12,13 @@ CONF_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../../integration/lib/runtime.sh
 . "$CONF_LIB_DIR/../../integration/lib/runtime.sh"
 
-# Docker's default capabilities (moby oci/caps/defaults.go).
-DOCKER_CAPS=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_FSETID CAP_FOWNER CAP_MKNOD CAP_NET_RAW CAP_SETGID CAP_SETUID
-  CAP_SETFCAP CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_SYS_CHROOT CAP_KILL CAP_AUDIT_WRITE)
-DOCKER_SECCOMP=${DOCKER_SECCOMP:-/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json}
-
 CONF_CREATED=()
-CONF_RUNC_IDS=()
 CONF_PIDS=()
 
 conf_cleanup() {
   local n p
   for n in "${CONF_CREATED[@]}"; do lxc-stop -P "$CONF_LXCPATH" -n "$n" -k >/dev/null 2>&1 || true; done
-  for n in "${CONF_RUNC_IDS[@]}"; do runc --root "$CONF_TMP/runc" kill "$n" KILL >/dev/null 2>&1 || true; done
   for p in "${CONF_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for n in "${CONF_RUNC_IDS[@]}"; do runc --root "$CONF_TMP/runc" delete -f "$n" >/dev/null 2>&1 || true; done
   for n in "${CONF_CREATED[@]}"; do lxc-destroy -P "$CONF_LXCPATH" -n "$n" -f >/dev/null 2>&1 || true; done
   [ -n "${CONF_TMP:-}" ] && [ -z "${CONF_KEEP:-}" ] && rm -rf "$CONF_TMP"
 }
@@ -37,7 +28,7 @@ conf_init() {
   CONF_TMP=$(mktemp -d "/tmp/$1.XXXXXX")
   chmod 0755 "$CONF_TMP"   # a mapped container root must reach its rootfs and the probe
   CONF_LXCPATH=$CONF_TMP/lxcpath
-  mkdir -p "$CONF_LXCPATH" "$CONF_TMP/bin" "$CONF_TMP/runc"
+  mkdir -p "$CONF_LXCPATH" "$CONF_TMP/bin"
   trap conf_cleanup EXIT
   trap 'exit 130' INT TERM
 }
@@ -156,88 +147,6 @@ lxc_run() {
   # shellcheck disable=SC2086
   timeout "${CONF_TIMEOUT:-180}" unshare -m ${CONF_UNSHARE:-} --propagation private bash -c \
     "$setup exec lxc-execute -P '$CONF_LXCPATH' -n '$name' -l DEBUG -o '$out.log' --$q" >"$out" 2>"$out.err"
-}
-
-# ---- runc (Docker's default) ------------------------------------------------------------------------------
-# docker_bundle DIR: a runc bundle (busybox rootfs, probe bound read-only) with Docker's defaults: the 14
-# capabilities, its seccomp profile resolved for this kernel as moby does (includes/excludes by caps, arch
-# and minKernel), its masked and read-only paths, no_new_privs off, no user namespace.
-docker_bundle() {
-  local b=$1 c
-  mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/rootfs/tmp" "$b/rootfs/etc" \
-    "$b/rootfs/usr/local/bin"
-  cp "$BUSYBOX" "$b/rootfs/bin/busybox"
-  for c in $("$b/rootfs/bin/busybox" --list); do [ "$c" = busybox ] || ln -sf busybox "$b/rootfs/bin/$c"; done
-  : >"$b/rootfs/usr/local/bin/ward-probe"
-  : >"$b/rootfs/usr/local/bin/probe-each.sh"
-  (cd "$b" && runc spec) || return 1
-  python3 - "$b/config.json" "$DOCKER_SECCOMP" "$CONF_PROBE" "$(uname -r)" "${DOCKER_CAPS[@]}" <<'EOF'
-import json, sys
-cfg_path, prof_path, probe, release = sys.argv[1:5]
-caps = sys.argv[5:]
-cfg = json.load(open(cfg_path))
-prof = json.load(open(prof_path))
-kernel = tuple(int(x) for x in release.split("-")[0].split(".")[:2])
-def kver(s): return tuple(int(x) for x in s.split(".")[:2])
-def applies(c):
-    inc, exc = c.get("includes") or {}, c.get("excludes") or {}
-    if inc.get("arches") and "amd64" not in inc["arches"]: return False
-    if exc.get("arches") and "amd64" in exc["arches"]: return False
-    if inc.get("caps") and not all(x in caps for x in inc["caps"]): return False
-    if exc.get("caps") and any(x in caps for x in exc["caps"]): return False
-    if inc.get("minKernel") and kernel < kver(inc["minKernel"]): return False
-    return True
-arches = []
-for m in prof.get("archMap", []):
-    if m["architecture"] == "SCMP_ARCH_X86_64":
-        arches = [m["architecture"]] + m.get("subArchitectures", [])
-rules = []
-for c in prof["syscalls"]:
-    if not applies(c): continue
-    r = {"names": c["names"], "action": c["action"]}
-    if c.get("args"): r["args"] = c["args"]
-    if c.get("errnoRet") is not None: r["errnoRet"] = c["errnoRet"]
-    rules.append(r)
-sec = {"defaultAction": prof["defaultAction"], "architectures": arches, "syscalls": rules}
-if prof.get("defaultErrnoRet") is not None: sec["defaultErrnoRet"] = prof["defaultErrnoRet"]
-p = cfg["process"]
-p["terminal"] = False
-p["noNewPrivileges"] = False
-p["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted")}
-lin = cfg["linux"]
-lin["seccomp"] = sec
-lin["maskedPaths"] = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                      "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-                      "/sys/firmware", "/sys/devices/virtual/powercap"]
-lin["readonlyPaths"] = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
-lin["namespaces"].append({"type": "cgroup"})
-cfg["root"]["readonly"] = False
-cfg["mounts"].append({"destination": "/usr/local/bin/ward-probe", "type": "bind", "source": probe,
-                      "options": ["rbind", "ro", "nosuid", "nodev"]})
-cfg["mounts"].append({"destination": "/usr/local/bin/probe-each.sh", "type": "bind",
-                      "source": probe.rsplit("/", 1)[0] + "/probe-each.sh", "options": ["rbind", "ro", "nosuid", "nodev"]})
-for m in cfg["mounts"]:
-    if m["destination"] == "/dev/shm":
-        m["options"] = [o for o in m["options"] if not o.startswith("size=")] + ["size=65536k"]
-json.dump(cfg, open(cfg_path, "w"), indent=1)
-EOF
-}
-
-# runc_run BUNDLE ID OUT CMD...: runs CMD in the bundle (process.args replaced); stdout to OUT.
-runc_run() {
-  local b=$1 id=$2 out=$3
-  shift 3
-  python3 - "$b/config.json" "$@" <<'EOF'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-cfg["process"]["args"] = sys.argv[2:]
-json.dump(cfg, open(sys.argv[1], "w"), indent=1)
-EOF
-  CONF_RUNC_IDS+=("$id")
-  timeout "${CONF_TIMEOUT:-180}" runc --root "$CONF_TMP/runc" run --bundle "$b" "$id" >"$out" 2>"$out.err" </dev/null
-  local rc=$?
-  runc --root "$CONF_TMP/runc" delete -f "$id" >/dev/null 2>&1
-  return $rc
 }
 
 # ---- results ------------------------------------------------------------------------------------------------

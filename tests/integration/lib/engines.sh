@@ -69,7 +69,8 @@ eng_wait() {
 }
 
 # ---- Docker --------------------------------------------------------------------------------------------------
-dk() { "$ENG_DOCKER" -H "unix://$ENG_TMP/docker.sock" "$@"; }
+# ENG_CMD_TIMEOUT=SECONDS bounds one dk or pm command (e.g. `ENG_CMD_TIMEOUT=180 dk run ...`).
+dk() { ${ENG_CMD_TIMEOUT:+timeout "$ENG_CMD_TIMEOUT"} "$ENG_DOCKER" -H "unix://$ENG_TMP/docker.sock" "$@"; }
 
 # docker_start: ENG_DOCKER_START (seconds, containerd + dockerd until `docker version` answers).
 docker_start() {
@@ -179,7 +180,7 @@ EOF
 pm() {
   local p=$ENG_TMP/podman
   CONTAINERS_CONF=$p/containers.conf CONTAINERS_STORAGE_CONF=$p/storage.conf \
-    eng_ns "$ENG_PODMAN" --root "$p/root" --runroot "$p/run" --tmpdir "$p/tmp" --runtime "$ENG_RUNC" \
+    ${ENG_CMD_TIMEOUT:+timeout "$ENG_CMD_TIMEOUT"} nsenter -t "$ENG_NS_PID" -m -- "$ENG_PODMAN" --root "$p/root" --runroot "$p/run" --tmpdir "$p/tmp" --runtime "$ENG_RUNC" \
     --cgroup-manager cgroupfs --events-backend file "$@"
 }
 
