@@ -128,6 +128,94 @@ std::string filterSummary(const json& f) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+// runc's split of an entry's conditions into libseccomp rules: several conditions on one argument become
+// one rule each, otherwise the entry is one rule. Each rule as a text key (identical keys = identical rules).
+std::vector<std::string> ruleKeys(const DockerRule& r) {
+  unsigned counts[6] = {};
+  for (const auto& a : r.args) ++counts[a.index % 6];
+  const bool split = std::any_of(std::begin(counts), std::end(counts), [](unsigned n) { return n > 1; });
+  auto key = [](const DockerArg& a) { return fmt::format("{} {} {} {}", a.index, a.op, a.value, a.valueTwo); };
+  std::vector<std::string> keys;
+  if (split) {
+    for (const auto& a : r.args) keys.push_back(key(a));
+    return keys;
+  }
+  std::vector<std::string> parts;
+  for (const auto& a : r.args) parts.push_back(key(a));
+  std::sort(parts.begin(), parts.end());
+  keys.push_back(fmt::format("{}", fmt::join(parts, "; ")));
+  return keys;
+}
+
+std::string entryText(const DockerRule& r) {
+  std::string act = r.action.rfind("SCMP_ACT_", 0) == 0 ? r.action.substr(9) : r.action;
+  std::transform(act.begin(), act.end(), act.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  std::string t = fmt::format("entry {} ({}", r.entry, act);
+  if (r.action == "SCMP_ACT_ERRNO") t += " " + errnoName(static_cast<int>(r.errnoRet.value_or(EPERM)));
+  if (!r.args.empty()) t += ", with argument conditions";
+  return t + ")";
+}
+
+// Overlapping entries, resolved the way runc 1.1 loads them with libseccomp 2.5 (Docker 20.10 and Podman 4.3
+// hand runc the entries in the profile's order; docs/engines.md has the real runs):
+//  - an entry whose action equals the default action is skipped (runc never adds it);
+//  - for a call that an entry without argument conditions names, the first such entry decides every use of
+//    the call; later unconditional entries and conditional ones before or after it change nothing
+//    (libseccomp keeps the first unconditional rule and lets it replace conditional ones);
+//  - two entries with the same conditions and different actions: runc refuses the profile ("error adding
+//    seccomp rule for syscall NAME: file exists"), and so does the import (E0403).
+// Returns, per entry (its index in p.syscalls), the names taken from it; notes for the header.
+struct Overlaps {
+  std::map<std::size_t, std::set<std::string>> removed;
+  std::vector<std::string> notes;
+};
+
+std::optional<Overlaps> resolveOverlaps(const DockerProfile& p, Diagnostics& diags) {
+  const std::uint32_t def = scmpAction(p.defaultAction, p.defaultErrnoRet);
+  std::map<std::string, std::vector<std::size_t>> uses;   // name -> entries (indexes into p.syscalls) runc adds
+  std::vector<std::string> order;
+  for (std::size_t i = 0; i < p.syscalls.size(); ++i) {
+    if (scmpAction(p.syscalls[i].action, p.syscalls[i].errnoRet) == def) continue;
+    for (const auto& n : p.syscalls[i].names) {
+      auto& u = uses[n];
+      if (u.empty()) order.push_back(n);
+      if (u.empty() || u.back() != i) u.push_back(i);
+    }
+  }
+  Overlaps out;
+  for (const auto& name : order) {
+    const auto& u = uses[name];
+    if (u.size() < 2) continue;
+    auto act = [&](std::size_t i) { return scmpAction(p.syscalls[i].action, p.syscalls[i].errnoRet); };
+    auto first = std::find_if(u.begin(), u.end(), [&](std::size_t i) { return p.syscalls[i].args.empty(); });
+    if (first != u.end()) {
+      std::vector<std::string> lost;
+      for (auto i : u) {
+        if (i == *first) continue;
+        out.removed[i].insert(name);
+        if (act(i) != act(*first)) lost.push_back(entryText(p.syscalls[i]));
+      }
+      if (!lost.empty())
+        out.notes.push_back(fmt::format("  {}: {} decides; {} changes nothing.", name, entryText(p.syscalls[*first]),
+                                        fmt::join(lost, ", ")));
+      continue;
+    }
+    std::map<std::string, std::size_t> seen;   // rule key -> entry
+    for (auto i : u) {
+      for (const auto& k : ruleKeys(p.syscalls[i])) {
+        auto [it, inserted] = seen.try_emplace(k, i);
+        if (inserted || act(it->second) == act(i)) continue;
+        diags.error("E0403", {}, fmt::format("the profile gives {} two different actions under the same argument "
+                                             "conditions ({} and {}); runc refuses such a profile (\"error adding "
+                                             "seccomp rule for syscall {}: file exists\")",
+                                             name, entryText(p.syscalls[it->second]), entryText(p.syscalls[i]), name));
+        return std::nullopt;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& dockerDefaultCapabilities() {
@@ -183,7 +271,9 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
     diags.error(Code::E0304, {}, "'syscalls' is not an array");
     return std::nullopt;
   }
+  std::size_t entry = 0;
   for (const auto& call : j["syscalls"]) {
+    ++entry;
     if (!call.is_object()) continue;
     const json inc = call.value("includes", json::object()), exc = call.value("excludes", json::object());
     auto arches = [](const json& f) { return f.is_object() ? stringList(f.value("arches", json())) : std::vector<std::string>{}; };
@@ -203,6 +293,7 @@ std::optional<DockerProfile> resolveDockerProfile(const std::string& text, const
     if (auto k = minKernel(inc); !k.empty() && !kernelAtLeast(k)) continue;
 
     DockerRule r;
+    r.entry = entry;
     if (call.contains("name") && call["name"].is_string() && !call["name"].get<std::string>().empty()) {
       if (call.contains("names") && !stringList(call["names"]).empty()) {
         diags.error(Code::E0304, {}, "'name' and 'names' were both given in one entry (Docker rejects that)");
@@ -383,8 +474,30 @@ std::optional<Imported> importDockerSeccomp(const std::string& text, const Docke
   if (std::find(arches.begin(), arches.end(), "x86_64") == arches.end()) arches.insert(arches.begin(), "x86_64");
   w.setDefault(*def);
   w.setArches(arches);
+  auto overlaps = resolveOverlaps(*profile, diags);
+  if (!overlaps) return std::nullopt;
+  if (!overlaps->notes.empty()) {
+    w.header("Overlapping entries were resolved as runc (under Docker and Podman) loads them with libseccomp: entries "
+             "whose action is the default are skipped; for a call named by an entry without argument conditions, "
+             "the first such entry decides, whatever other entries for the call say before or after it:");
+    for (auto& n : overlaps->notes) w.header(n);
+  }
+  if (profile->defaultErrnoRet)
+    w.header(fmt::format("Docker 20.10 ignores defaultErrnoRet ({}): under it the default is EPERM, entries that return "
+                         "EPERM are skipped as equal to it, and calls no entry names return EPERM. This file follows "
+                         "the profile as written, as Podman loads it.",
+                         errnoName(static_cast<int>(*profile->defaultErrnoRet))));
 
-  for (const auto& r : profile->syscalls) {
+  for (std::size_t i = 0; i < profile->syscalls.size(); ++i) {
+    DockerRule r = profile->syscalls[i];
+    if (auto it = overlaps->removed.find(i); it != overlaps->removed.end()) {
+      std::vector<std::string> names, gone(it->second.begin(), it->second.end());
+      for (auto& n : r.names)
+        if (!it->second.count(n)) names.push_back(n);
+      r.names = std::move(names);
+      r.comment += fmt::format("{}{} decided by an earlier entry without conditions (see the header)",
+                               r.comment.empty() ? "" : "; ", fmt::join(gone, ", "));
+    }
     auto act = dockerAction(r.action, r.errnoRet, &why);
     if (!act) {
       diags.error(Code::E0304, {}, fmt::format("{}: {}", fmt::join(r.names, ","), why));

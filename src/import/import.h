@@ -67,6 +67,7 @@ struct DockerRule {              // one entry of the resolved profile (as in an 
   std::optional<unsigned> errnoRet;
   std::vector<DockerArg> args;
   std::string comment;
+  std::size_t entry = 0;         // its position in the profile's "syscalls" array, from 1
 };
 struct DockerProfile {
   std::string defaultAction;

@@ -226,12 +226,83 @@ TEST_F(DockerDefault, RuncEnosysStub) {
 
 TEST(DockerImport, BadInputIsAnErrorNotACrash) {
   for (const char* bad : {"", "[]", "{", R"({"syscalls": []})", R"({"defaultAction": "SCMP_ACT_TRACE", "syscalls": []})",
-                          R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 9, "value": 1, "op": "SCMP_CMP_EQ"}]}]})",
-                          R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["read"], "action": "SCMP_ACT_KILL"}]})"}) {
+                          R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 9, "value": 1, "op": "SCMP_CMP_EQ"}]}]})"}) {
     Diagnostics diags;
     EXPECT_FALSE(import::importDockerSeccomp(bad, import::DockerOptions{}, diags).has_value()) << bad;
     EXPECT_TRUE(diags.hasErrors()) << bad;
   }
+}
+
+// Overlapping entries (issue 16, item 2): resolved as runc loads them with libseccomp. Each profile is checked
+// against compileLikeRunc (libseccomp's own compile of the same entries, in the same order), on every syscall
+// number of three ABIs; the expected setns(-1, 0) decisions are those real Podman 4.3 gave for the same
+// overlaps (tests/integration/engine_seccomp.sh runs them for real).
+std::string overlapProfile(const std::string& entries) {
+  return R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+             "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "syscalls": [)" + entries + "]}";
+}
+const char* kAllowSetns = R"({"names": ["read", "write", "setns"], "action": "SCMP_ACT_ALLOW"})";
+const char* kErrnoSetns = R"({"names": ["setns", "unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "excludes": {"caps": ["CAP_SYS_ADMIN"]}})";
+const char* kErrnoSetnsIf = R"({"names": ["setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]})";
+
+std::uint32_t setnsDecision(const std::string& json, std::string* text = nullptr) {
+  Diagnostics diags;
+  auto imported = import::importDockerSeccomp(json, import::DockerOptions{}, diags);
+  EXPECT_TRUE(imported.has_value()) << firstError(diags);
+  if (!imported) return 0;
+  if (text) *text = imported->ward;
+  auto profile = import::resolveDockerProfile(json, import::DockerOptions{}, diags);
+  std::string error;
+  auto original = import::compileLikeRunc(*profile, false, &error);
+  EXPECT_TRUE(original.has_value()) << error;
+  const std::string ward = compileWard(irFor(*imported));
+  if (original) expectSameDecisions(ward, *original);
+  return bpf::run(program(ward), data(bpf::kAuditArchX86_64, SYS_setns, {~0ull, 0})).ret;
+}
+
+TEST(DockerImport, OverlappingEntriesResolveAsRuncLoadsThem) {
+  std::string text;
+  // Podman's shipped order: the big allow first, then the errno entry for want of CAP_SYS_ADMIN.
+  EXPECT_EQ(setnsDecision(overlapProfile(std::string(kAllowSetns) + "," + kErrnoSetns), &text), bpf::kRetAllow);
+  EXPECT_NE(text.find("setns: entry 1 (allow) decides; entry 2 (errno EPERM) changes nothing."), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Docker 20.10 ignores defaultErrnoRet (ENOSYS)"), std::string::npos) << text;
+  // The other order: the first entry without conditions decides.
+  EXPECT_EQ(setnsDecision(overlapProfile(std::string(kErrnoSetns) + "," + kAllowSetns), &text), bpf::kRetErrno | EPERM);
+  EXPECT_NE(text.find("setns: entry 1 (errno EPERM) decides; entry 2 (allow) changes nothing."), std::string::npos)
+      << text;
+  // With CAP_SYS_ADMIN the errno entry is left out: no overlap.
+  {
+    Diagnostics diags;
+    import::DockerOptions o;
+    o.capabilities.push_back("CAP_SYS_ADMIN");
+    auto imported = import::importDockerSeccomp(overlapProfile(std::string(kErrnoSetns) + "," + kAllowSetns), o, diags);
+    ASSERT_TRUE(imported.has_value()) << firstError(diags);
+    EXPECT_EQ(imported->ward.find("Overlapping entries"), std::string::npos);
+  }
+  // An entry without conditions overrides one with conditions, before or after it.
+  EXPECT_EQ(setnsDecision(overlapProfile(std::string(kAllowSetns) + "," + kErrnoSetnsIf)), bpf::kRetAllow);
+  EXPECT_EQ(setnsDecision(overlapProfile(std::string(kErrnoSetnsIf) + "," + kAllowSetns)), bpf::kRetAllow);
+  // An entry whose action is the default is skipped by runc: it overrides nothing.
+  EXPECT_EQ(setnsDecision(overlapProfile(R"({"names": ["setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},)" +
+                                         std::string(kAllowSetns))),
+            bpf::kRetAllow);
+}
+
+TEST(DockerImport, SameConditionsTwoActionsIsRefusedLikeRunc) {
+  const std::string json = overlapProfile(std::string(kErrnoSetnsIf) + "," +
+                                          R"({"names": ["setns"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]})");
+  Diagnostics diags;
+  EXPECT_FALSE(import::importDockerSeccomp(json, import::DockerOptions{}, diags).has_value());
+  const std::string e = firstError(diags);
+  EXPECT_NE(e.find("E0403"), std::string::npos) << e;
+  EXPECT_NE(e.find("file exists"), std::string::npos) << e;
+  // libseccomp refuses the same pair (what runc reports).
+  auto profile = import::resolveDockerProfile(json, import::DockerOptions{}, diags);
+  ASSERT_TRUE(profile.has_value());
+  std::string error;
+  EXPECT_FALSE(import::compileLikeRunc(*profile, false, &error).has_value());
+  EXPECT_NE(error.find("File exists"), std::string::npos) << error;
 }
 
 TEST(LxcImport, LxcsCommonPolicy) {
