@@ -16,9 +16,10 @@ PACKAGES=(
   apparmor lxc lxc-templates runc busybox-static uidmap iproute2
   # a real service for tests/conformance/run_workloads.sh (redis-server and redis-cli, bound read-only)
   redis-server
-  # real Docker 20.10 (with containerd 1.6) and Podman 4.3 (with runc, conmon and containers-common); no
+  # real Docker 20.10 (with containerd 1.6) and Podman 4.3 (with runc, conmon, containers-common, and
+  # catatonit for the pause image of `podman kube play`); no
   # service is started: tests/integration/lib/engines.sh starts private daemons and stops them
-  docker.io podman golang-github-containers-common
+  docker.io podman golang-github-containers-common catatonit
   # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test
   golang-github-docker-docker-dev
 )
