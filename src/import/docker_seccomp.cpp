@@ -477,16 +477,17 @@ std::optional<Imported> importDockerSeccomp(const std::string& text, const Docke
   auto overlaps = resolveOverlaps(*profile, diags);
   if (!overlaps) return std::nullopt;
   if (!overlaps->notes.empty()) {
-    w.header("Overlapping entries were resolved as runc (under Docker and Podman) loads them with libseccomp: entries "
-             "whose action is the default are skipped; for a call named by an entry without argument conditions, "
-             "the first such entry decides, whatever other entries for the call say before or after it:");
+    w.header("Overlapping entries were resolved as runc (under Docker and Podman) loads them with libseccomp:");
+    w.header("entries whose action is the default are skipped; for a call named by an entry without argument");
+    w.header("conditions, the first such entry decides, whatever other entries for the call say before or after it:");
     for (auto& n : overlaps->notes) w.header(n);
   }
-  if (profile->defaultErrnoRet)
-    w.header(fmt::format("Docker 20.10 ignores defaultErrnoRet ({}): under it the default is EPERM, entries that return "
-                         "EPERM are skipped as equal to it, and calls no entry names return EPERM. This file follows "
-                         "the profile as written, as Podman loads it.",
+  if (profile->defaultErrnoRet) {
+    w.header(fmt::format("Docker 20.10 ignores defaultErrnoRet ({}): under it the default is EPERM, entries that",
                          errnoName(static_cast<int>(*profile->defaultErrnoRet))));
+    w.header("return EPERM are skipped as equal to it, and calls no entry names return EPERM. This file follows");
+    w.header("the profile as written, as Podman loads it.");
+  }
 
   for (std::size_t i = 0; i < profile->syscalls.size(); ++i) {
     DockerRule r = profile->syscalls[i];
