@@ -216,6 +216,22 @@ std::optional<Overlaps> resolveOverlaps(const DockerProfile& p, Diagnostics& dia
   return out;
 }
 
+// The header lines that say how overlaps were resolved, and what Docker 20.10 makes of defaultErrnoRet.
+void writeResolutionNotes(WardWriter& w, const DockerProfile& p, const Overlaps& overlaps) {
+  if (!overlaps.notes.empty()) {
+    w.header("Overlapping entries were resolved as runc (under Docker and Podman) loads them with libseccomp:");
+    w.header("entries whose action is the default are skipped; for a call named by an entry without argument");
+    w.header("conditions, the first such entry decides, whatever other entries for the call say before or after it:");
+    for (const auto& n : overlaps.notes) w.header(n);
+  }
+  if (p.defaultErrnoRet) {
+    w.header(fmt::format("Docker 20.10 ignores defaultErrnoRet ({}): under it the default is EPERM, entries that",
+                         errnoName(static_cast<int>(*p.defaultErrnoRet))));
+    w.header("return EPERM are skipped as equal to it, and calls no entry names return EPERM. This file follows");
+    w.header("the profile as written, as Podman loads it.");
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& dockerDefaultCapabilities() {
@@ -476,18 +492,7 @@ std::optional<Imported> importDockerSeccomp(const std::string& text, const Docke
   w.setArches(arches);
   auto overlaps = resolveOverlaps(*profile, diags);
   if (!overlaps) return std::nullopt;
-  if (!overlaps->notes.empty()) {
-    w.header("Overlapping entries were resolved as runc (under Docker and Podman) loads them with libseccomp:");
-    w.header("entries whose action is the default are skipped; for a call named by an entry without argument");
-    w.header("conditions, the first such entry decides, whatever other entries for the call say before or after it:");
-    for (auto& n : overlaps->notes) w.header(n);
-  }
-  if (profile->defaultErrnoRet) {
-    w.header(fmt::format("Docker 20.10 ignores defaultErrnoRet ({}): under it the default is EPERM, entries that",
-                         errnoName(static_cast<int>(*profile->defaultErrnoRet))));
-    w.header("return EPERM are skipped as equal to it, and calls no entry names return EPERM. This file follows");
-    w.header("the profile as written, as Podman loads it.");
-  }
+  writeResolutionNotes(w, *profile, *overlaps);
 
   for (std::size_t i = 0; i < profile->syscalls.size(); ++i) {
     DockerRule r = profile->syscalls[i];
