@@ -1,9 +1,14 @@
-# shellcheck shell=bash
-# The smoke test both engines share (tests/integration/docker.sh, podman.sh): start the engine, import the
-# busybox image, run a container with --network none that prints its /proc/self/status, check CapEff,
-# NoNewPrivs and Seccomp against the engine's documented defaults, then clean up and check that nothing is
-# left: no container, no image, no daemon, no mount, no directory. Prints start-up and run times.
-# Sourced by the two scripts after runtime.sh and engines.sh; ENGINE=docker|podman.
+#!/usr/bin/env bash
+# The smoke test both engines share (run by tests/integration/docker.sh and podman.sh): start the engine,
+# import the busybox image, run a container with --network none that prints its /proc/self/status, check
+# CapEff, NoNewPrivs and Seccomp against the engine's documented defaults, then clean up and check that
+# nothing is left: no container, no image, no daemon, no mount, no directory. Prints start-up and run times.
+# Usage: engine_smoke.sh docker|podman
+set -uo pipefail
+LIB=$(cd "$(dirname "$0")" && pwd)
+. "$LIB/runtime.sh"
+. "$LIB/engines.sh"
+FAILURES=0
 
 engine_smoke() {
   local engine=$1 want_caps=$2 run out t0 ns_pid tmp
@@ -52,3 +57,14 @@ engine_smoke() {
   for p in $(pgrep -f "$tmp" || true); do left+=" $p"; done
   [ -z "$left" ] && echo "cleanup: no process, mount or directory left" || fail "processes left:$left"
 }
+
+case ${1:-} in
+  # Docker's 14 default capabilities (moby oci/caps/defaults.go), CapEff as the kernel prints it.
+  docker) engine_smoke docker "$(cap_mask chown dac_override fsetid fowner mknod net_raw setgid setuid setfcap \
+    setpcap net_bind_service sys_chroot kill audit_write)" ;;
+  # Podman's 11 (default_capabilities in containers-common's containers.conf, 0.50).
+  podman) engine_smoke podman "$(cap_mask chown dac_override fowner fsetid kill net_bind_service setfcap setgid \
+    setpcap setuid sys_chroot)" ;;
+  *) echo "usage: engine_smoke.sh docker|podman" >&2; exit 2 ;;
+esac
+[ "$FAILURES" -eq 0 ] && echo "$1: passed" || { echo "$1: $FAILURES failures" >&2; exit 1; }
