@@ -205,10 +205,10 @@ std::optional<Overlaps> resolveOverlaps(const DockerProfile& p, Diagnostics& dia
       for (const auto& k : ruleKeys(p.syscalls[i])) {
         auto [it, inserted] = seen.try_emplace(k, i);
         if (inserted || act(it->second) == act(i)) continue;
-        diags.error("E0403", {}, fmt::format("the profile gives {} two different actions under the same argument "
-                                             "conditions ({} and {}); runc refuses such a profile (\"error adding "
-                                             "seccomp rule for syscall {}: file exists\")",
-                                             name, entryText(p.syscalls[it->second]), entryText(p.syscalls[i]), name));
+        diags.error(Code::E0403, {}, fmt::format("the profile gives {} two different actions under the same argument "
+                                                 "conditions ({} and {}); runc refuses such a profile (\"error adding "
+                                                 "seccomp rule for syscall {}: file exists\")",
+                                                 name, entryText(p.syscalls[it->second]), entryText(p.syscalls[i]), name));
         return std::nullopt;
       }
     }
