@@ -22,6 +22,8 @@ PACKAGES=(
   docker.io podman golang-github-containers-common catatonit
   # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test
   golang-github-docker-docker-dev
+  # the real editors of tests/integration/editors_*.sh: Neovim 0.7.2, Vim 9.0 and ALE (Vim's packaged LSP client)
+  neovim vim vim-ale
 )
 
 # The language server's real-client test runs a Node client (vscode-jsonrpc from npm). Debian's nodejs and
