@@ -37,8 +37,8 @@ local function root_dir(fname)
   return dir
 end
 
--- Completion with <C-x><C-o>, and <C-]> to definitions, in every Neovim (0.8+ sets these by itself, 0.7
--- does not); K and gd as most LSP set-ups map them (0.10+ maps K by itself).
+-- Completion with <C-x><C-o>, and <C-]> to definitions, in every Neovim (newer ones set these by
+-- themselves, 0.7 does not); K and gd as most LSP set-ups map them (0.10+ maps K by itself).
 local function on_attach(_, bufnr)
   vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
   vim.bo[bufnr].tagfunc = 'v:lua.vim.lsp.tagfunc'
