@@ -30,25 +30,25 @@ rc=$?
 [ -s "$OUT" ] || { fail "nvim wrote no result"; cat "$TMP/nvim.log" >&2; finish; }
 echo "result: $(cat "$OUT")"
 
-check_eq "file type" ward "$(jget "$OUT" "d['filetype']")"
-check_eq "clients attached" "['ward']" "$(jget "$OUT" "d['clients']")"
-check_eq "diagnostics arrived" True "$(jget "$OUT" "d['arrived']")"
-check_eq "count" 1 "$(jget "$OUT" "len(d['diagnostics'])")"
-check_eq "code" E0209 "$(jget "$OUT" "d['diagnostics'][0]['code']")"
-check_eq "message" 'unknown limit `memroy`; did you mean `memory`?' "$(jget "$OUT" "d['diagnostics'][0]['message']")"
-check_eq "severity (1 = error)" 1 "$(jget "$OUT" "d['diagnostics'][0]['severity']")"
-check_eq "range (0-based line, byte columns)" "3:22-3:28" \
-  "$(jget "$OUT" "'%d:%d-%d:%d' % tuple(d['diagnostics'][0][k] for k in ('lnum', 'col', 'end_lnum', 'end_col'))")"
-check_eq "diagnostics cleared after the fix" "(True, [])" "$(jget "$OUT" "d.get('cleared'), d.get('after')")"
+jchecks "$OUT" <<'CHECKS'
+file type	'ward'	d['filetype']
+clients attached	['ward']	d['clients']
+diagnostics arrived	True	d['arrived']
+count	1	len(d['diagnostics'])
+code	'E0209'	d['diagnostics'][0]['code']
+message	'unknown limit `memroy`; did you mean `memory`?'	d['diagnostics'][0]['message']
+severity (1 = error)	1	d['diagnostics'][0]['severity']
+range (0-based line, byte columns)	'3:22-3:28'	'%d:%d-%d:%d' % tuple(d['diagnostics'][0][k] for k in ('lnum', 'col', 'end_lnum', 'end_col'))
+diagnostics cleared after the fix	(True, [])	(d.get('cleared'), d.get('after'))
+omnifunc set on attach	'v:lua.vim.lsp.omnifunc'	d.get('omnifunc')
+K on `memory` hovers	True	d.get('hover', '').startswith('**memory** — limit')
+gd on base.unprivileged jumps	(True, 'policy unprivileged {')	(d['definition']['file'].endswith('/stdlib/std/base.ward'), d['definition']['line'])
+CHECKS
 grep -q 'memory 512MiB;' "$FILE" || fail "the saved file lacks the fix: $(cat "$FILE")"
 if "$WARD_EXE" fmt --check "$FILE" >/dev/null 2>&1; then
   echo "  ok   saved file is formatted (ward fmt --check)"
 else
   fail "the saved file is not formatted: $(cat "$FILE")"
 fi
-check_eq "omnifunc set on attach" v:lua.vim.lsp.omnifunc "$(jget "$OUT" "d.get('omnifunc')")"
-check_eq "K on \`memory\` hovers" "True" "$(jget "$OUT" "d.get('hover', '').startswith('**memory** — limit')")"
-check_eq "gd on base.unprivileged jumps" "(True, 'policy unprivileged {')" \
-  "$(jget "$OUT" "d['definition']['file'].endswith('/stdlib/std/base.ward'), d['definition']['line']")"
 if grep -q -E '^(E[0-9]+|Error)' "$TMP/nvim.log"; then fail "nvim reported errors: $(cat "$TMP/nvim.log")"; fi
 finish

@@ -23,15 +23,32 @@ write_policy() {   # write_policy FILE LINE_PREFIX
     "$2" >"$1"
 }
 
-# Evaluates a Python expression over the JSON in FILE (bound to d) and prints the result.
-jget() {   # jget FILE EXPR
-  python3 -c '
-import json, sys
+# Checks the JSON result in FILE (bound to d) in one python3 run: each line of standard input is
+# "what<TAB>expected<TAB>actual", both Python expressions (os is there for paths from the environment).
+# Prints a line a check (prefixed with $HOW when set); each failed check counts in FAILURES.
+jchecks() {   # jchecks FILE <<'EOF' ... EOF
+  local n
+  n=$(python3 -c '
+import json, os, sys
 d = json.load(open(sys.argv[1]))
-try:
-    print(eval(sys.argv[2]))
-except (LookupError, TypeError) as e:
-    print("<none: %r>" % e)' "$1" "$2"
+failed = 0
+how = os.environ.get("HOW", "")
+for line in sys.stdin.read().splitlines():
+    if not line.strip():
+        continue
+    what, want, expr = line.split("\t", 2)
+    want = eval(want)
+    try:
+        got = eval(expr)
+    except (LookupError, TypeError, AttributeError) as e:
+        got = "<none: %r>" % e
+    if got == want:
+        print("  ok   %s: %s" % (what, got), file=sys.stderr)
+    else:
+        print("FAIL: %s: expected %r, got %r" % (what, want, got), file=sys.stderr)
+        failed += 1
+print(failed)' "$1")
+  FAILURES=$((${FAILURES:-0} + ${n:-1}))
 }
 
 finish() {
