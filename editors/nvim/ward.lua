@@ -63,7 +63,8 @@ local function start(bufnr)
   if fname == '' then return end
   local config = { name = 'ward', cmd = cmd, root_dir = root_dir(fname), on_attach = on_attach }
   if vim.lsp.start then
-    vim.lsp.start(config, { bufnr = bufnr })
+    -- Some releases attach the current buffer whatever opts.bufnr says: make bufnr current meanwhile.
+    vim.api.nvim_buf_call(bufnr, function() vim.lsp.start(config, { bufnr = bufnr }) end)
     return
   end
   local id = clients[config.root_dir]

@@ -4,9 +4,10 @@
 # ~/.config/nvim/plugin/), opens a .ward file with an error in headless mode; the diagnostic that the built
 # `ward lsp` publishes must arrive in vim.diagnostic with its code, message and byte columns (the line has a
 # non-ASCII character before the error, so UTF-16 and byte columns differ). Then the script fixes the
-# error with the formatting off and saves: ward.lua formats on save through the server (the file must
+# error with the layout off and saves: ward.lua formats on save through the server (the file must
 # then pass `ward fmt --check`) and the diagnostic must clear. Last, K (hover) and gd (definition), the
-# buffer-local mappings ward.lua makes, must show the limit's hover and open the stdlib's base.unprivileged.
+# buffer-local mappings ward.lua makes, must show the limit's hover and open the stdlib's base.unprivileged,
+# and a second .ward file opened beside the first must be served by the same client.
 # Skips (77) without nvim, except under CI=true (scripts/setup.sh installs neovim).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,6 +44,7 @@ diagnostics cleared after the fix	(True, [])	(d.get('cleared'), d.get('after'))
 omnifunc set on attach	'v:lua.vim.lsp.omnifunc'	d.get('omnifunc')
 K on `memory` hovers	True	d.get('hover', '').startswith('**memory** — limit')
 gd on base.unprivileged jumps	(True, 'policy unprivileged {')	(d['definition']['file'].endswith('/stdlib/std/base.ward'), d['definition']['line'])
+a second file beside it: same client	('ward', 2, 1)	(d['second']['filetype'], len(d['second']['client_ids']), len(set(d['second']['client_ids'])))
 CHECKS
 grep -q 'memory 512MiB;' "$FILE" || fail "the saved file lacks the fix: $(cat "$FILE")"
 if "$WARD_EXE" fmt --check "$FILE" >/dev/null 2>&1; then

@@ -2,7 +2,8 @@
 -- command line has been opened through the user's set-up (plugin/ward.lua). Waits for the language
 -- server's diagnostics, writes what Neovim holds to $WARD_TEST_OUT as JSON, then (phase 2) fixes the
 -- error in the buffer, saves it (ward.lua formats on save) and records the diagnostics again; (phase 3)
--- presses K on `memory` (hover) and gd on `base.unprivileged` (definition) through ward.lua's mappings.
+-- presses K on `memory` (hover) and gd on `base.unprivileged` (definition) through ward.lua's mappings;
+-- (phase 4) opens a second .ward file beside the first: the same client must serve it.
 local out = assert(os.getenv('WARD_TEST_OUT'), 'WARD_TEST_OUT not set')
 local timeout = tonumber(os.getenv('WARD_TEST_TIMEOUT_MS') or '20000')
 local buf = vim.api.nvim_get_current_buf()
@@ -70,6 +71,17 @@ if result.cleared then
     vim.wait(timeout, function() return vim.api.nvim_get_current_buf() ~= buf end, 50)
     result.definition = { file = vim.api.nvim_buf_get_name(0), line = vim.api.nvim_get_current_line() }
   end
+end
+
+-- Phase 4: one server per root directory.
+if result.cleared then
+  local first = vim.lsp.buf_get_clients(buf)
+  vim.cmd('edit ' .. vim.fn.fnameescape(vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':h') .. '/second.ward'))
+  local second = vim.api.nvim_get_current_buf()
+  local ids = {}
+  for id, _ in pairs(first) do table.insert(ids, id) end
+  for id, _ in pairs(vim.lsp.buf_get_clients(second)) do table.insert(ids, id) end
+  result.second = { filetype = vim.bo[second].filetype, client_ids = ids }
 end
 
 local f = assert(io.open(out, 'w'))
