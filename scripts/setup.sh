@@ -24,6 +24,9 @@ PACKAGES=(
   golang-github-docker-docker-dev
   # the real editors of tests/integration/editors_*.sh: Neovim 0.7.2, Vim 9.0 and ALE (Vim's packaged LSP client)
   neovim vim vim-ale
+  # real LXD 5.0.2 (daemon lxd, client /usr/bin/lxc) for tests/integration/lib/lxd.sh; curl and jq for its
+  # REST API on the unix socket
+  lxd lxd-client curl jq
 )
 
 # The language server's real-client test runs a Node client (vscode-jsonrpc from npm). Debian's nodejs and
@@ -40,5 +43,23 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
+  # Debian's lxd preinst gives its new _lxd user and root a subordinate id range (usermod --add-subuids
+  # 100000-10100000, the same range for both) in /etc/subuid and /etc/subgid. ward's idmap allocation and
+  # tests read those files, so they are put back as they were; the LXD harness gives the daemon that range
+  # in a private mount namespace instead (docs/lxd.md). WARD_SETUP_KEEP_LXD_SUBIDS=1 keeps the package's.
+  SUBIDS=$(mktemp -d)
+  for f in /etc/subuid /etc/subgid; do [ -e "$f" ] && $SUDO cp -a "$f" "$SUBIDS/"; done
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ "${WARD_SETUP_KEEP_LXD_SUBIDS:-0}" != 1 ]; then
+    for f in subuid subgid; do
+      if [ ! -e "$SUBIDS/$f" ] && [ -e "/etc/$f" ]; then
+        echo "setup: the install created /etc/$f; removing it (it held: $(tr '\n' ' ' <"/etc/$f"))"
+        $SUDO rm -f "/etc/$f"
+      elif [ -e "$SUBIDS/$f" ] && ! cmp -s "$SUBIDS/$f" "/etc/$f"; then
+        echo "setup: the install changed /etc/$f; restoring it (it added: $(diff "$SUBIDS/$f" "/etc/$f" | sed -n 's/^> //p' | tr '\n' ' '))"
+        $SUDO cp -a "$SUBIDS/$f" "/etc/$f"
+      fi
+    done
+  fi
+  rm -rf "$SUBIDS"
 fi
