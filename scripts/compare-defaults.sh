@@ -7,6 +7,8 @@
 #   lxc-priv     LXC's default: /usr/share/lxc/config/common.conf, privileged (no idmap)
 #   lxc-idmap    LXC's default idmapped: common.conf + userns.conf with a 65536-id map
 #   ward         ward's default: std/base `unprivileged`, compiled by ward (idmap auto)
+#   lxd          LXD's default instance: LXD 5.0.2, default profile (root disk only), not privileged, run by
+#                tests/integration/lib/lxd.sh (daemon in a loopback-only network namespace; docs/lxd.md)
 # and the totals "open of applicable" (applicable = open in the unconfined calibration run).
 # Containers: busybox, no network (empty namespaces, --network none), ward-probe bound read-only; all
 # destroyed on exit, the engines' daemons stopped (tests/integration/lib/engines.sh).
@@ -92,8 +94,22 @@ else
   FAILURES=$((FAILURES + 1))
 fi
 
+# LXD's default instance. Without LXD the column shows "-" (CI=true: a failure).
+LXD_NOTE=""
+if conf_lxd_setup; then
+  lxd_probe_run "$(lxd_name cmp)" "$CONF_TMP/lxd.out" /usr/local/bin/probe-each.sh ||
+    { echo "FAIL: the probe did not run in the LXD instance:" >&2; cat "$CONF_TMP/lxd.out.err" >&2; FAILURES=$((FAILURES + 1)); }
+  lxd_cleanup
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: LXD could not be set up (CI=true: the LXD column must run)" >&2
+  FAILURES=$((FAILURES + 1))
+else
+  LXD_NOTE="lxd: not run, LXD could not be set up here (the reason is above)"
+fi
+
 COLS=(lxc-priv lxc-idmap ward)
 [ "$ENGINES" = 1 ] && COLS=(docker podman "${COLS[@]}")
+COLS+=(lxd)
 cell() {   # status of one probe in one column; (x) marks probes that are not applicable on this host
   local s
   s=$(probe_status "$CONF_TMP/$1.out" "$2")
@@ -121,12 +137,14 @@ while read -r id st _; do
 done <"$CALIB"
 totals=("open of applicable" "")
 for c in "${COLS[@]}"; do
+  [ -f "$CONF_TMP/$c.out" ] || { totals+=("-"); continue; }
   read -r o t < <(count_open "$CONF_TMP/$c.out" "$CONF_TMP/applicable")
   totals+=("$o of $t")
   eval "OPEN_${c//-/_}=$o"
 done
 row "${totals[@]}"
 echo "(x) = not applicable on this host: not open in the unconfined calibration run ($(uname -r))"
+[ -n "$LXD_NOTE" ] && echo "$LXD_NOTE"
 
 if [ "${OPEN_ward:-1}" != 0 ]; then
   echo "FAIL: ward's default leaves ${OPEN_ward:-?} applicable probes open" >&2

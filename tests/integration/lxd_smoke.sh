@@ -64,14 +64,19 @@ echo "  delete $((t4 - t3)) ms"
 [ -e "$SECCOMP" ] && fail "$SECCOMP is still there after delete"
 
 # Nothing left.
-STARTED=$LXDT_STARTED PREFIX=$LXDT_PREFIX NAMES="$C $LXDT_IMAGE $LXDT_POOL" TMPD=$LXDT_TMP
+STARTED=$LXDT_STARTED PREFIX=$LXDT_PREFIX NAMES="$C $LXDT_IMAGE $LXDT_POOL" TMPD=$LXDT_TMP DPID=$LXDT_DAEMON_PID
+DNS=$(awk '$1 == "netns" {print $2}' "$(lxd_state_dir)/ward-harness.owner" 2>/dev/null)
 lxd_cleanup
 if [ "$STARTED" = 1 ]; then
   [ -S "$(lxd_socket)" ] && fail "the daemon's socket $(lxd_socket) is still there"
-  pgrep -x lxd >/dev/null && pgrep -a -x lxd | grep -q -- "--logfile=/tmp/ward-lxdt" && fail "an lxd started by the harness still runs"
-  ip netns list | grep -qw "^$LXDT_NETNS" && fail "the network namespace $LXDT_NETNS is still there"
+  kill -0 "$DPID" 2>/dev/null && fail "the daemon (pid $DPID) still runs"
+  [ -n "$DNS" ] || fail "the harness did not record the daemon's network namespace"
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$DNS" ] && fail "process ${p#/proc/} is still in the daemon's network namespace $DNS"
+  done
   check_eq "entries left in the state directory $(lxd_state_dir)" "" "$(ls -A "$(lxd_state_dir)" 2>/dev/null)"
   grep -q " $(lxd_state_dir)/" /proc/mounts && fail "mounts under $(lxd_state_dir) remain"
+  grep -q " /run/netns" /proc/mounts && echo "  note: /run/netns is mounted on this host (not by this harness, which uses no named network namespace)"
 else
   LEFT=$(lxc query '/1.0/instances' | jq -r '.[]'; lxc query '/1.0/images/aliases' | jq -r '.[]'; lxc query '/1.0/profiles' | jq -r '.[]')
   echo "$LEFT" | grep -F -- "$PREFIX" && fail "objects of this run are still in the daemon"

@@ -149,6 +149,36 @@ lxc_run() {
     "$setup exec lxc-execute -P '$CONF_LXCPATH' -n '$name' -l DEBUG -o '$out.log' --$q" >"$out" 2>"$out.err"
 }
 
+# ---- LXD (tests/integration/lib/lxd.sh) ---------------------------------------------------------------------
+# conf_lxd_setup: the LXD harness (daemon, image); chains its cleanup before conf_cleanup on exit.
+# Returns non-zero (reason on stderr) when LXD cannot be set up here.
+conf_lxd_setup() {
+  # shellcheck source=../../integration/lib/lxd.sh
+  . "$CONF_LIB_DIR/../../integration/lib/lxd.sh"
+  lxd_setup
+  local rc=$?
+  trap 'lxd_cleanup; if declare -F engines_cleanup >/dev/null; then engines_cleanup; fi; conf_cleanup' EXIT
+  return $rc
+}
+
+# lxd_probe_run NAME OUT CMD...: an instance of the busybox image (default profile plus LXD_PROBE_ARGS, e.g.
+# "-c security.privileged=true"), ward-probe and probe-each.sh pushed to /usr/local/bin with `lxc file push`,
+# CMD run with `lxc exec`; stdout to OUT, stderr to OUT.err. The instance is deleted afterwards.
+lxd_probe_run() {
+  local name=$1 out=$2 rc
+  shift 2
+  # shellcheck disable=SC2086
+  lxd_launch "$name" ${LXD_PROBE_ARGS:-} >"$out.err" 2>&1 || return 1
+  lxdc file push --mode 0755 "$CONF_PROBE" "$name/usr/local/bin/ward-probe" >>"$out.err" 2>&1 &&
+    lxdc file push --mode 0755 "$CONF_PROBE_EACH" "$name/usr/local/bin/probe-each.sh" >>"$out.err" 2>&1 || return 1
+  LXDT_TIMEOUT=${CONF_TIMEOUT:-180} lxd_exec "$name" "$@" >"$out" 2>>"$out.err" </dev/null
+  rc=$?
+  # probe-each.sh ends by killing every process of the container (its init too): 137 is that, not a failure.
+  [ "$rc" = 137 ] && rc=0
+  lxd_delete "$name"
+  return $rc
+}
+
 # ---- results ------------------------------------------------------------------------------------------------
 # probe_status OUT ID: blocked | open | n/a | timeout | missing
 probe_status() { awk -v id="$2" '$1 == id {print $2; found = 1} END {if (!found) print "missing"}' "$1"; }

@@ -19,8 +19,10 @@
 # directory.
 #
 # The daemon, when this harness starts it, runs
-#   - in a network namespace with loopback only (named $LXDT_NETNS): at start-up LXD looks up its image
-#     server by name; there it finds no route and sends nothing anywhere. Instances get no network device;
+#   - in a network namespace of its own with loopback only (unshare --net, anonymous: `ip netns add` would
+#     leave a shared mount at /run/netns on the host, which changes what the mount-propagation probe sees):
+#     at start-up LXD looks up its image server by name; there it finds no route and sends nothing
+#     anywhere. Instances get no network device;
 #   - in a private mount namespace: its mounts (shmounts, ...) vanish with it, and when the host's
 #     /etc/subuid or /etc/subgid give root no range, that namespace sees a copy with the range Debian's lxd
 #     package would have added (the host's files are never changed; see docs/lxd.md for why LXD cannot
@@ -30,11 +32,10 @@
 #
 # Robust after a crash: every user of this harness holds an flock on $LXDT_LOCK for its whole run, so objects
 # named with the prefix "ward-t" found while holding it are left over from a run that died; they are removed.
-# A daemon left running by a dead run (the marker says so) is shut down, its processes killed if needed, and
-# its state emptied before a fresh start. A daemon this harness did not start is used as it is, never stopped.
+# A daemon left running by a dead run (the marker says so) is shut down, its processes (found through the
+# network namespace the marker records) killed if needed, and its state emptied before a fresh start. A daemon this harness did not start is used as it is, never stopped.
 
 LXDT_LOCK=${LXDT_LOCK:-/run/lock/ward-lxd-harness.lock}
-LXDT_NETNS=${LXDT_NETNS:-ward-lxdh}
 LXDT_LOCK_WAIT=${LXDT_LOCK_WAIT:-900}
 LXDT_PREFIX="ward-t$$-"
 LXDT_STARTED=0          # 1 when this run started the daemon (so it shuts it down and empties the state)
@@ -78,18 +79,22 @@ lxd_lock() {
 lxd_state_pristine() { [ -z "$(ls -A "$(lxd_state_dir)" 2>/dev/null)" ]; }
 lxd_state_ours() { [ -f "$(lxd_state_dir)/ward-harness.owner" ]; }
 
-# Kills what a dead run's daemon left: every process in the harness's network namespace (the daemon and
-# the instances' monitors) and every process whose root directory is in one of its storage pools (the
-# instances' processes, in namespaces of their own).
+# Kills what a dead run's daemon left: every process in the network namespace the marker records (the
+# daemon, its forkstart children and the instances' monitors) and every process whose root directory is in
+# one of its storage pools (the instances' processes, in namespaces of their own).
 lxd_kill_leftovers() {
-  local p r pools
+  local p r ns pools marker
+  marker=$(lxd_state_dir)/ward-harness.owner
   pools=$(readlink -f "$(lxd_state_dir)")/storage-pools/
-  if ip netns list 2>/dev/null | grep -qw "^$LXDT_NETNS"; then
-    for p in $(ip netns pids "$LXDT_NETNS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-  fi
+  ns=$(awk '$1 == "netns" {print $2}' "$marker" 2>/dev/null)
   for p in /proc/[0-9]*; do
     r=$(readlink "$p/root" 2>/dev/null) || continue
-    case $r in "$pools"*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
+    case $r in "$pools"*) kill -KILL "${p#/proc/}" 2>/dev/null; continue ;; esac
+    if [ -n "$ns" ] && [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ]; then
+      case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
+        lxd\ *|/usr/bin/lxd\ *|"[lxc monitor]"*|sh\ -c\ *lxd*) kill -KILL "${p#/proc/}" 2>/dev/null ;;
+      esac
+    fi
   done
   sleep 0.2
 }
@@ -138,7 +143,6 @@ lxd_reset_dead_run() {
   t=$(awk '$1 == "tmp" {print $2}' "$(lxd_state_dir)/ward-harness.owner")
   case $t in /tmp/ward-lxdt.*) rm -rf "$t" ;; esac
   lxd_wipe_state
-  ip netns del "$LXDT_NETNS" 2>/dev/null
   return 0
 }
 
@@ -154,23 +158,23 @@ lxd_subid_view() {
   chmod 0644 "$2"
 }
 
-# lxd_start_daemon: lxd in the loopback-only network namespace and a private mount namespace; waits for it.
+# lxd_start_daemon: lxd in a loopback-only network namespace and a private mount namespace, with a clean
+# environment (as a service manager would start it); waits for it.
 lxd_start_daemon() {
-  local binds="" m
-  ip netns del "$LXDT_NETNS" 2>/dev/null
-  ip netns add "$LXDT_NETNS" && ip -n "$LXDT_NETNS" link set lo up || { echo "cannot create the network namespace $LXDT_NETNS" >&2; return 1; }
+  local setup="ip link set lo up && " m env=(PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
+  [ -n "${LXD_DIR:-}" ] && env+=("LXD_DIR=$LXD_DIR")
   for m in u g; do
     if lxd_subid_view /etc/sub${m}id "$LXDT_TMP/sub${m}id"; then
-      binds+="mount --bind '$LXDT_TMP/sub${m}id' /etc/sub${m}id && "
-      LXDT_SUBID_VIEW=1
+      setup+="mount --bind '$LXDT_TMP/sub${m}id' /etc/sub${m}id && "
     fi
   done
   mkdir -p "$(lxd_state_dir)"
-  printf 'pid %s\nstarted %s\nnetns %s\ntmp %s\n' $$ "$(date -u +%FT%TZ)" "$LXDT_NETNS" "$LXDT_TMP" \
-    >"$(lxd_state_dir)/ward-harness.owner"
+  # The marker is written before the start (a crash in between still leaves it); the namespace is added
+  # once the daemon runs.
+  printf 'pid %s\nstarted %s\ntmp %s\n' $$ "$(date -u +%FT%TZ)" "$LXDT_TMP" >"$(lxd_state_dir)/ward-harness.owner"
   # fd 207 (the lock) is closed for the daemon: a daemon outliving a dead run must not hold the lock.
-  ip netns exec "$LXDT_NETNS" unshare -m --propagation private -- setsid sh -c \
-    "${binds}exec lxd --group lxd --logfile='$LXDT_TMP/lxd.log'" </dev/null >"$LXDT_TMP/lxd.out" 2>&1 207>&- &
+  env -i "${env[@]}" unshare --net --mount --propagation private -- setsid sh -c \
+    "${setup}exec lxd --group lxd --logfile='$LXDT_TMP/lxd.log'" </dev/null >"$LXDT_TMP/lxd.out" 2>&1 207>&- &
   LXDT_DAEMON_PID=$!
   LXDT_STARTED=1
   lxd waitready --timeout=60 2>"$LXDT_TMP/waitready.err" &
@@ -184,6 +188,8 @@ lxd_start_daemon() {
     fi
     sleep 0.1
   done
+  printf 'netns %s\ndaemon %s\n' "$(readlink "/proc/$LXDT_DAEMON_PID/ns/net")" "$LXDT_DAEMON_PID" \
+    >>"$(lxd_state_dir)/ward-harness.owner"
   wait "$w" || { echo "lxd waitready failed: $(cat "$LXDT_TMP/waitready.err")" >&2; return 1; }
 }
 
@@ -328,7 +334,6 @@ lxd_cleanup() {
     lxd_kill_leftovers
     wait "$LXDT_DAEMON_PID" 2>/dev/null
     lxd_wipe_state
-    ip netns del "$LXDT_NETNS" 2>/dev/null
     LXDT_STARTED=0
   fi
   [ -z "${LXDT_KEEP:-}" ] && rm -rf "$LXDT_TMP"
