@@ -16,6 +16,7 @@ require_cmds lxd lxc ip unshare flock curl jq
 busybox_path >/dev/null || skip "busybox is not installed (busybox-static)"
 FAILURES=0
 
+MODES_BEFORE=$(stat -c '%n %a %U:%G' "$(lxd_state_dir)" "$(lxd_log_dir)" 2>/dev/null)
 lxd_setup || skip "LXD cannot be set up here (the reason is above)"
 echo "  setup: $LXDT_TIMES (daemon started by this run: $LXDT_STARTED)"
 
@@ -75,6 +76,8 @@ if [ "$STARTED" = 1 ]; then
     [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$DNS" ] && fail "process ${p#/proc/} is still in the daemon's network namespace $DNS"
   done
   check_eq "entries left in the state directory $(lxd_state_dir)" "" "$(ls -A "$(lxd_state_dir)" 2>/dev/null)"
+  check_eq "modes and owners of the state and log directories" "$MODES_BEFORE" \
+    "$(stat -c '%n %a %U:%G' "$(lxd_state_dir)" "$(lxd_log_dir)" 2>/dev/null)"
   grep -q " $(lxd_state_dir)/" /proc/mounts && fail "mounts under $(lxd_state_dir) remain"
   grep -q " /run/netns" /proc/mounts && echo "  note: /run/netns is mounted on this host (not by this harness, which uses no named network namespace)"
 else

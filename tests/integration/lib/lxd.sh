@@ -104,14 +104,18 @@ lxd_wipe_state() {
   local s l
   s=$(lxd_state_dir) l=$(lxd_log_dir)
   lxd_state_ours || return 0
+  local ms ml
+  ms=$(awk '$1 == "mode_state" {print $2}' "$s/ward-harness.owner")
+  ml=$(awk '$1 == "mode_log" {print $2}' "$s/ward-harness.owner")
   # Nothing of it may still be mounted on the host (the daemon's mounts lived in its own namespace).
   if grep -q " $s/" /proc/mounts; then
     awk -v s="$s/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
   fi
   find "$s" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + 2>/dev/null
-  chmod 0755 "$s" 2>/dev/null   # as the package installs it; LXD makes it 0711
+  # The modes as they were before the start (the package installs both 0755; LXD makes them 0711 and 0700).
+  chmod "${ms:-755}" "$s" 2>/dev/null
   if [ -d "$l" ]; then find "$l" -mindepth 1 -maxdepth 1 -name 'ward-t*' -exec rm -rf {} +; fi
-  if [ -n "${LXD_DIR:-}" ]; then rmdir "$l" 2>/dev/null; fi
+  if [ "$ml" = none ]; then rmdir "$l" 2>/dev/null; elif [ -n "$ml" ]; then chmod "$ml" "$l"; fi
   return 0
 }
 
@@ -171,7 +175,9 @@ lxd_start_daemon() {
   mkdir -p "$(lxd_state_dir)"
   # The marker is written before the start (a crash in between still leaves it); the namespace is added
   # once the daemon runs.
-  printf 'pid %s\nstarted %s\ntmp %s\n' $$ "$(date -u +%FT%TZ)" "$LXDT_TMP" >"$(lxd_state_dir)/ward-harness.owner"
+  printf 'pid %s\nstarted %s\ntmp %s\nmode_state %s\nmode_log %s\n' $$ "$(date -u +%FT%TZ)" "$LXDT_TMP" \
+    "$(stat -c %a "$(lxd_state_dir)")" "$(stat -c %a "$(lxd_log_dir)" 2>/dev/null || echo none)" \
+    >"$(lxd_state_dir)/ward-harness.owner"
   # fd 207 (the lock) is closed for the daemon: a daemon outliving a dead run must not hold the lock.
   env -i "${env[@]}" unshare --net --mount --propagation private -- setsid sh -c \
     "${setup}exec lxd --group lxd --logfile='$LXDT_TMP/lxd.log'" </dev/null >"$LXDT_TMP/lxd.out" 2>&1 207>&- &
