@@ -6,7 +6,7 @@
 #                                 import the busybox test image; installs lxd_cleanup as the EXIT trap
 #   lxd_name SHORT                a name unique to this run: ${LXDT_PREFIX}SHORT
 #   lxd_launch NAME [ARGS...]     lxc launch of the test image (recorded first, so cleanup removes it)
-#   lxd_exec NAME CMD...          lxc exec NAME -- CMD (bounded by a timeout)
+#   lxd_exec NAME CMD...          lxc exec NAME -- CMD (bounded by a timeout, stdin /dev/null)
 #   lxd_delete NAME               lxc delete --force, and the log directory LXD leaves behind
 #   lxd_profile_create NAME       an empty profile, recorded for cleanup
 #   lxd_api METHOD PATH [JSON]    the REST API on the unix socket (curl), response body on stdout
@@ -299,10 +299,10 @@ lxd_launch() {
   lxdc launch "$LXDT_IMAGE" "$n" -q "$@" </dev/null
 }
 
-lxd_exec() {
+lxd_exec() {   # stdin is /dev/null: `lxc exec` reads its stdin, which would swallow a caller's `while read`
   local n=$1
   shift
-  lxdc exec "$n" -- "$@"
+  lxdc exec "$n" -- "$@" </dev/null
 }
 
 lxd_delete() {
