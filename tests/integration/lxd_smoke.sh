@@ -81,10 +81,10 @@ if [ "$STARTED" = 1 ]; then
   grep -q " $(lxd_state_dir)/" /proc/mounts && fail "mounts under $(lxd_state_dir) remain"
   grep -q " /run/netns" /proc/mounts && echo "  note: /run/netns is mounted on this host (not by this harness, which uses no named network namespace)"
 else
-  LEFT=$(lxc query '/1.0/instances' | jq -r '.[]'; lxc query '/1.0/images/aliases' | jq -r '.[]'; lxc query '/1.0/profiles' | jq -r '.[]')
+  LEFT=$(for p in instances images/aliases profiles storage-pools; do lxd_api GET "/1.0/$p" | jq -r '.metadata[]'; done)
   echo "$LEFT" | grep -F -- "$PREFIX" && fail "objects of this run are still in the daemon"
 fi
-ls "$(lxd_log_dir)" 2>/dev/null | grep -F -- "$PREFIX" && fail "log directories of this run remain in $(lxd_log_dir)"
+for d in "$(lxd_log_dir)/$PREFIX"*; do [ -e "$d" ] && fail "the log directory $d of this run remains"; done
 [ -e "$TMPD" ] && fail "the temporary directory $TMPD remains"
 for n in $NAMES; do find /sys/fs/cgroup -maxdepth 3 -name "*$n*" 2>/dev/null | grep -q . && fail "cgroups named $n remain"; done
 

@@ -33,7 +33,8 @@
 # Robust after a crash: every user of this harness holds an flock on $LXDT_LOCK for its whole run, so objects
 # named with the prefix "ward-t" found while holding it are left over from a run that died; they are removed.
 # A daemon left running by a dead run (the marker says so) is shut down, its processes (found through the
-# network namespace the marker records) killed if needed, and its state emptied before a fresh start. A daemon this harness did not start is used as it is, never stopped.
+# network namespace the marker records) killed if needed, and its state emptied before a fresh start. A
+# daemon this harness did not start is used as it is, never initialised and never stopped.
 
 LXDT_LOCK=${LXDT_LOCK:-/run/lock/ward-lxd-harness.lock}
 LXDT_LOCK_WAIT=${LXDT_LOCK_WAIT:-900}
@@ -47,6 +48,9 @@ LXDT_DAEMON_PID=""
 LXDT_TMP=""
 LXDT_IMAGE=""           # alias of the imported busybox image
 LXDT_POOL=""
+LXDT_SAVED_CONF=unset
+# shellcheck disable=SC2034 # read by the callers
+LXDT_TIMES=""           # lxd_setup: how long the daemon start, the init and the image import took
 
 lxd_state_dir() { echo "${LXD_DIR:-/var/lib/lxd}"; }
 lxd_log_dir() { if [ -n "${LXD_DIR:-}" ]; then echo "$LXD_DIR/logs"; else echo /var/log/lxd; fi; }
@@ -119,14 +123,15 @@ lxd_wipe_state() {
   return 0
 }
 
-# Removes objects named ward-t* (instances, images by alias, profiles, storage pools) that a dead run left
-# in a running daemon. Only called while holding the lock, so no live run owns such a name.
+# Removes objects named ward-t* (instances, images by alias, profiles) that a dead run left in a daemon it
+# did not start (it creates pools only in its own daemons, whose state is emptied whole). Only called while
+# holding the lock, so no live run owns such a name.
 lxd_remove_stale() {
   local n
   for n in $(lxdc query '/1.0/instances' 2>/dev/null | jq -r '.[]' | sed 's|.*/||' | grep '^ward-t'); do
     echo "  removing instance $n left by a run that died" >&2
     lxdc delete --force "$n" >/dev/null 2>&1
-    rm -rf "$(lxd_log_dir)/$n"
+    rm -rf "$(lxd_log_dir)/${n:?}"
   done
   for n in $(lxdc query '/1.0/images/aliases?recursion=1' 2>/dev/null | jq -r '.[] | select(.name | startswith("ward-t")) | .target'); do
     echo "  removing image $n left by a run that died" >&2
@@ -224,7 +229,7 @@ YAML
 # lxd_build_image DIR: a unified image tarball DIR/image.tar.gz: busybox-static with its applet links, an
 # /sbin/init that sleeps and exits on SIGPWR (what `lxc stop` sends) or SIGTERM, and metadata.yaml.
 lxd_build_image() {
-  local d=$1 bb r c
+  local d=$1 bb r
   bb=$(busybox_path) || { echo "busybox is not installed (busybox-static)" >&2; return 1; }
   r=$d/rootfs
   mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,etc,root,run,var,usr/bin,usr/sbin,usr/local/bin}
@@ -232,7 +237,8 @@ lxd_build_image() {
   # The applet links, relative (one process, not one ln per applet: ~400 of them).
   "$r/bin/busybox" --list | python3 -c 'import os, sys
 for c in sys.stdin.read().split():
-    if c != "busybox" and not os.path.lexists(os.path.join(sys.argv[1], c)): os.symlink("busybox", os.path.join(sys.argv[1], c))' "$r/bin" || return 1
+    link = os.path.join(sys.argv[1], c)
+    if c != "busybox" and not os.path.lexists(link): os.symlink("busybox", link)' "$r/bin" || return 1
   cat >"$r/sbin/init" <<'SH'
 #!/bin/sh
 # ward's LXD test image: sleeps until LXD stops the instance (SIGPWR) or it is terminated (SIGTERM).
@@ -268,6 +274,7 @@ lxd_setup() {
   local t0 t1 t2 t3
   LXDT_TMP=$(mktemp -d /tmp/ward-lxdt.XXXXXX)
   chmod 0755 "$LXDT_TMP"
+  LXDT_SAVED_CONF=${LXD_CONF-unset}
   export LXD_CONF=$LXDT_TMP/client   # the client's config (certificates, remotes), not ~/.config/lxc
   trap lxd_cleanup EXIT
   trap 'exit 130' INT TERM
@@ -280,7 +287,11 @@ lxd_setup() {
   fi
   t0=$(lxd_ms)
   if ! lxd_daemon_ready; then
-    lxd_state_pristine || { echo "$(lxd_state_dir) holds LXD state this harness did not make and no daemon runs on it; start that daemon, or set LXD_DIR to an empty directory" >&2; return 1; }
+    if ! lxd_state_pristine; then
+      echo "$(lxd_state_dir) holds LXD state this harness did not make and no daemon runs on it;" \
+        "start that daemon, or set LXD_DIR to an empty directory" >&2
+      return 1
+    fi
     lxd_start_daemon || return 1
   fi
   t1=$(lxd_ms)
@@ -344,5 +355,7 @@ lxd_cleanup() {
   fi
   [ -z "${LXDT_KEEP:-}" ] && rm -rf "$LXDT_TMP"
   LXDT_TMP=""
+  # The caller's client config again (a later `lxc` call would otherwise recreate the removed directory).
+  if [ "$LXDT_SAVED_CONF" = unset ]; then unset LXD_CONF; else export LXD_CONF=$LXDT_SAVED_CONF; fi
   return 0
 }
