@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: install what is needed, build, run the whole ctest suite (unit, golden, integration with the
-# real kernel, apparmor_parser, lxc, runc and a Node LSP client, and the conformance suites: probes in real
-# LXC containers, real workloads, the comparison with Docker's and LXC's defaults), then the parser/checker/driver tests
-# and the >1,000-input robustness test again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# real kernel, apparmor_parser, lxc, runc, LXD 5.0.2 and a Node LSP client, and the conformance suites:
+# probes in real LXC containers, real workloads, the comparison with Docker's, LXC's and LXD's defaults),
+# then the parser/checker/driver tests and the >1,000-input robustness test again under AddressSanitizer +
+# UndefinedBehaviorSanitizer.
 #   WARD_FUZZ_SECONDS=N   also build the libFuzzer target with clang and fuzz the parser + checker N seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
