@@ -357,5 +357,7 @@ lxd_cleanup() {
   LXDT_TMP=""
   # The caller's client config again (a later `lxc` call would otherwise recreate the removed directory).
   if [ "$LXDT_SAVED_CONF" = unset ]; then unset LXD_CONF; else export LXD_CONF=$LXDT_SAVED_CONF; fi
+  # Another run may go on now.
+  { flock -u 207 && exec 207>&-; } 2>/dev/null
   return 0
 }
