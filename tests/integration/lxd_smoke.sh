@@ -3,7 +3,8 @@
 # one is used), an instance of the busybox test image starts with the default profile, `lxc exec` runs a
 # command in it, /proc/self/status and the id maps inside agree with what LXD says it applied
 # (volatile.idmap.current) and with the host's view of the instance's init, Seccomp is mode 2 with LXD's
-# policy file in place, and after the cleanup nothing is left: no instance, image, profile or pool of this
+# policy file in place, the daemon (when the harness started it) has loopback only and no route, and after
+# the cleanup nothing is left: no instance, image, profile or pool of this
 # run; when the harness started the daemon, no daemon, no network namespace, an empty state directory and
 # no log directory. Prints how long the steps took. Skips (77) without root or LXD, except under CI=true.
 set -uo pipefail
@@ -12,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/lxd.sh"
 
 require_root
-require_cmds lxd lxc ip unshare flock curl jq
+require_cmds lxd lxc ip unshare nsenter flock curl jq
 busybox_path >/dev/null || skip "busybox is not installed (busybox-static)"
 FAILURES=0
 
@@ -53,6 +54,13 @@ SECCOMP=$(lxd_state_dir)/security/seccomp/$C
 grep -qx "lxc.seccomp.profile = $SECCOMP" "$CONF" 2>/dev/null || fail "$CONF does not name $SECCOMP"
 grep -qx "lxc.idmap = u 0 $UHOST $URANGE" "$CONF" 2>/dev/null || fail "$CONF has no 'lxc.idmap = u 0 $UHOST $URANGE'"
 [ "$(head -1 "$SECCOMP" 2>/dev/null)" = 2 ] || fail "$SECCOMP is not a seccomp v2 policy"
+# The daemon this run started can reach nothing: its network namespace has loopback only and no route.
+if [ "$LXDT_STARTED" = 1 ]; then
+  check_eq "network devices of the daemon" "lo" \
+    "$(nsenter --net="/proc/$LXDT_DAEMON_PID/ns/net" ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ' | sed 's/ $//')"
+  check_eq "IPv4 routes of the daemon (outside loopback)" "" \
+    "$(nsenter --net="/proc/$LXDT_DAEMON_PID/ns/net" ip -4 route show table main)"
+fi
 # A command's exit status comes back through lxc exec.
 lxd_exec "$C" sh -c 'exit 3'
 check_eq "exit status through lxc exec" "3" "$?"
