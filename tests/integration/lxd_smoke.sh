@@ -4,9 +4,10 @@
 # command in it, /proc/self/status and the id maps inside agree with what LXD says it applied
 # (volatile.idmap.current) and with the host's view of the instance's init, Seccomp is mode 2 with LXD's
 # policy file in place, the daemon (when the harness started it) has loopback only and no route, and after
-# the cleanup nothing is left: no instance, image, profile or pool of this
-# run; when the harness started the daemon, no daemon, no network namespace, an empty state directory and
-# no log directory. Prints how long the steps took. Skips (77) without root or LXD, except under CI=true.
+# the cleanup nothing is left: no instance, image, profile or pool of this run, no log directory, no
+# temporary directory; when the harness started the daemon, no daemon, no process in its network namespace,
+# an empty state directory with its mode and owner as before. Prints how long the steps took. Skips (77)
+# without root or LXD, except under CI=true.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/runtime.sh"
