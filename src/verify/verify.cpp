@@ -858,6 +858,16 @@ int openPriority(Layer l) {
   return 9;
 }
 
+// A verdict located at a statement (a grant, a bind, a kept capability) rather than at the policy's own
+// header, which stands for something the policy leaves out. A finding points at the statement that
+// opens it when there is one, so that a child's line is named, not its parent's or its header.
+bool isStatement(const Model& m, const LayerVerdict& v) { return v.span.valid() && !(v.span == m.p.span); }
+
+bool opensEarlier(const Model& m, const LayerVerdict& a, const LayerVerdict& b) {
+  if (isStatement(m, a) != isStatement(m, b)) return isStatement(m, a);
+  return openPriority(a.layer) < openPriority(b.layer);
+}
+
 void applyAccept(const ir::Policy& p, Finding& f) {
   for (const auto& a : p.verify.accepts) {
     if (a.id != f.id) continue;
@@ -909,7 +919,7 @@ Finding judge(const Model& m, const Entry& e) {
     const LayerVerdict* opener = nullptr;
     for (const auto& v : f.layers)
       if (v.layer != Layer::Host && !v.blocks && v.span.valid() &&
-          (!opener || openPriority(v.layer) < openPriority(opener->layer)))
+          (!opener || opensEarlier(m, v, *opener)))
         opener = &v;
     if (opener) {
       f.span = opener->span;
@@ -927,13 +937,15 @@ Finding judge(const Model& m, const Entry& e) {
         f.message = std::string("blocked by ") + layerName(v.layer) + " only (" + v.rule + ")";
         break;
       }
-    // Point at what left the other layers open.
+    // Point at what left the other layers open: a statement that grants it before a missing one.
+    const LayerVerdict* opener = nullptr;
     for (const auto& v : f.layers)
-      if (!v.blocks && v.evaluated && v.span.valid()) {
-        f.span = v.span;
-        f.file = v.file;
-        break;
-      }
+      if (!v.blocks && v.evaluated && v.span.valid() && (!opener || (isStatement(m, v) && !isStatement(m, *opener))))
+        opener = &v;
+    if (opener) {
+      f.span = opener->span;
+      f.file = opener->file;
+    }
   } else {
     f.status = Status::Blocked;
     std::string list;

@@ -99,16 +99,60 @@ TEST(Cli, DumpIrHasSpans) {
 
 TEST(Cli, FindingsOfSeveralFilesPointIntoTheRightFile) {
   // Each policy keeps spans relative to its own sources; a multi-file check must map them to the right
-  // file. Two policies on the default shared bridge each get a NET-L2-SPOOF warning at their declaration.
-  auto a = writeTemp("first.ward", "import \"std/base\";\npolicy first extends base.unprivileged {\n  limits { pids 50; }\n}\n");
-  auto b = writeTemp("second.ward", "import \"std/base\";\n\npolicy second extends base.unprivileged {\n"
-                                    "  limits { pids 60; }\n}\n");
+  // file. Two policies without a memory limit each get a RES-MEM finding at their declaration.
+  auto a = writeTemp("first.ward", "// first\npolicy first {\n  limits { pids 50; }\n}\n");
+  auto b = writeTemp("second.ward", "// second\n\npolicy second {\n  limits { pids 60; }\n}\n");
   auto r = runWard({"--diagnostics-format=json", "check", a.string(), b.string()});
   auto j = nlohmann::json::parse(r.out);
   std::set<std::string> where;
   for (const auto& d : j)
-    if (d["code"] == "NET-L2-SPOOF" && d["span"].is_object())
+    if (d["code"] == "RES-MEM" && d["span"].is_object())
       where.insert(fs::path(d["span"]["file"].get<std::string>()).filename().string() + ":" +
                    std::to_string(d["span"]["line"].get<int>()));
   EXPECT_EQ(where, (std::set<std::string>{"first.ward:2", "second.ward:3"})) << r.out.substr(0, 2000);
+}
+
+TEST(Cli, TheStdlibDefaultChecksClean) {
+  // A first policy as the README writes it: no finding at all, not even a warning (issue 16.6).
+  auto p = writeTemp("default.ward", "import \"std/base\";\npolicy p extends base.unprivileged {}\n");
+  auto r = runWard({"--diagnostics-format=json", "check", p.string()});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.is_array() && j.empty()) << r.out.substr(0, 2000);
+}
+
+TEST(Cli, RuntimeSocketAndSpoofingFindingsPointAtTheStatementThatOpensThem) {
+  auto p = writeTemp("openers.ward",
+                     "import \"std/base\";\n"
+                     "policy pkt extends base.unprivileged {\n"            // 2
+                     "  network {\n"
+                     "    connect tcp 443;\n"
+                     "    packet;\n"                                       // 5
+                     "  }\n"
+                     "}\n"
+                     "policy sock extends base.unprivileged {\n"           // 8
+                     "  mounts { bind \"/run/docker.sock\" at \"/run/docker.sock\" rw; }\n"   // 9
+                     "}\n"
+                     "policy own {\n"                                      // 11
+                     "  files { write \"/run/**\"; }\n"                   // 12
+                     "}\n"
+                     "policy runw extends base.unprivileged {\n"           // 14
+                     "  files { write \"/run/**\"; }\n"                   // 15: base's denies win
+                     "}\n");
+  auto r = runWard({"--diagnostics-format=json", "check", p.string()});
+  auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> where;
+  for (const auto& d : j) {
+    std::string code = d["code"];
+    if ((code == "NET-L2-SPOOF" || code == "DEV-RUNTIME-SOCK") && d["span"].is_object()) {
+      std::string msg = d["message"];
+      std::string policy = msg.substr(msg.rfind('(') + 1);
+      policy.pop_back();
+      where.insert(code + " " + policy + " " + fs::path(d["span"]["file"].get<std::string>()).filename().string() +
+                   ":" + std::to_string(d["span"]["line"].get<int>()));
+    }
+  }
+  EXPECT_EQ(where, (std::set<std::string>{"NET-L2-SPOOF pkt openers.ward:5", "DEV-RUNTIME-SOCK sock openers.ward:9",
+                                          "DEV-RUNTIME-SOCK own openers.ward:12"}))
+      << r.out.substr(0, 4000);
 }
