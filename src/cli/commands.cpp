@@ -482,6 +482,13 @@ int run(int argc, char** argv) {
   installCmd->add_option("--state-dir", installArgs.stateDir, "state directory")->capture_default_str();
   installCmd->add_option("--name", installName, "which policy of the file");
 
+  hook::StatusArgs statusArgs;
+  statusArgs.stateDir = hook::kDefaultStateDir;
+  auto* statusCmd = app.add_subcommand("lxc-status", "print why the last start of a container was refused (exit 0 none outstanding, 1 refused)");
+  statusCmd->add_option("container", statusArgs.container, "container name")->required();
+  statusCmd->add_option("--state-dir", statusArgs.stateDir, "state directory")->capture_default_str();
+  statusCmd->add_flag("--json", statusArgs.json, "print the record (last-refusal.json) as it is stored");
+
   hook::UninstallArgs uninstallArgs;
   auto* uninstallCmd = app.add_subcommand("lxc-uninstall", "remove what lxc-install added to a container's config");
   uninstallCmd->add_option("container", uninstallArgs.container, "container name")->required();
@@ -542,6 +549,8 @@ int run(int argc, char** argv) {
     if (!hookName.empty()) hookArgs.policyName = hookName;
     hookArgs.executableDir = executableDir();
     for (const auto& extra : hookCmd->remaining()) hookArgs.lxcArgs.push_back(extra);
+    hookArgs.reporting.log = &hook::realSystemLog();
+    hookArgs.reporting.tellStarter = true;
     std::string messages;
     int rc = hook::run(hookArgs, hook::envFromProcess(), messages);
     return printMessages(rc, messages);
@@ -555,6 +564,12 @@ int run(int argc, char** argv) {
     installArgs.policy = fs::absolute(installArgs.policy, ec).string();
     std::string messages;
     return printMessages(hook::install(installArgs, messages), messages);
+  }
+  if (*statusCmd) {
+    std::string out, messages;
+    int rc = hook::status(statusArgs, out, messages);
+    std::fputs(out.c_str(), stdout);
+    return printMessages(rc, messages);
   }
   if (*uninstallCmd) {
     std::string messages;

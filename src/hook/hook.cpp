@@ -74,7 +74,7 @@ std::string renderDiags(const driver::Session& s) {
     if (d.severity != Severity::Error) continue;
     std::string where;
     if (d.span.valid() && d.span.file < s.sources.size())
-      where = s.sources.displayName(d.span.file) + ":" + std::to_string(d.span.line) + ": ";
+      where = s.sources.displayName(d.span.file) + ":" + std::to_string(d.span.line) + ":" + std::to_string(d.span.col) + ": ";
     out += where + "error " + d.code + ": " + d.message + "\n";
   }
   return out;
@@ -395,11 +395,15 @@ struct Lines {
   void operator()(const std::string& line) const { out += prefix + line + "\n"; }
 };
 
+std::string policyPathFor(const HookArgs& args, const Env& env) {
+  return args.policy ? *args.policy : args.policyDir + "/" + env.name + ".ward";
+}
+
 int preStart(const HookArgs& args, const Env& env, const Lines& say) {
   Context c;
   c.stateDir = args.stateDir;
   c.container = env.name;
-  c.policyPath = args.policy ? *args.policy : args.policyDir + "/" + env.name + ".ward";
+  c.policyPath = policyPathFor(args, env);
   c.policyName = args.policyName;
   c.includeDirs = args.includeDirs;
   c.executableDir = args.executableDir;
@@ -543,12 +547,16 @@ int postStop(const HookArgs& args, const Env& env, const Lines& say) {
   return kHookOk;
 }
 
-int runChecked(const HookArgs& args, const Env& envIn, std::string& messages) {
-  Env env = envIn;
-  Lines say{"ward lxc-hook: ", messages};
-  // LXC (hook version 0) appends NAME, "lxc", HOOKTYPE: they must agree with its variables.
+// LXC (hook version 0) appends NAME, "lxc", HOOKTYPE: they stand in for missing variables.
+Env resolveEnv(const HookArgs& args, Env env) {
   if (env.name.empty() && !args.lxcArgs.empty()) env.name = args.lxcArgs[0];
   if (env.hookType.empty() && args.lxcArgs.size() >= 3) env.hookType = args.lxcArgs[2];
+  return env;
+}
+
+int runChecked(const HookArgs& args, const Env& env, std::string& messages) {
+  Lines say{"ward lxc-hook: ", messages};
+  // The arguments LXC appends must agree with its variables.
   if (!args.lxcArgs.empty() && args.lxcArgs[0] != env.name) {
     say("refused: LXC_NAME '" + env.name + "' and the hook's argument '" + args.lxcArgs[0] + "' differ");
     return kHookUsage;
@@ -601,15 +609,24 @@ bool validContainerName(const std::string& name) {
   return true;
 }
 
-int run(const HookArgs& args, const Env& env, std::string& messages) {
+int run(const HookArgs& args, const Env& envIn, std::string& messages) {
+  int rc = kHookInternal;
+  Env env = resolveEnv(args, envIn);
   try {
-    return runChecked(args, env, messages);
+    rc = runChecked(args, env, messages);
   } catch (const std::exception& e) {
     messages += "ward lxc-hook: refused: internal error: " + std::string(e.what()) + "\n";
   } catch (...) {
     messages += "ward lxc-hook: refused: internal error\n";
   }
-  return kHookInternal;
+  if (env.hookType == "pre-start") {
+    try {
+      reportOutcome(args.reporting, args.stateDir, env.name, env.hookType, policyPathFor(args, env), rc, messages);
+    } catch (...) {
+      messages += "ward lxc-hook: the refusal could not be reported beyond this message\n";
+    }
+  }
+  return rc;
 }
 
 int install(const InstallArgs& args, std::string& messages) {

@@ -12,7 +12,8 @@
 //   6. loads the AppArmor profile through libapparmor when AppArmor is enabled (the kernel binary is
 //      cached: apparmor_parser runs only on a cold cache);
 //   7. records what the start took (an MCS pair allocated by this start) in start.json.
-// post-stop releases what start.json records.
+// A refused pre-start is reported beyond LXC's log (refusal.h): the system log, last-refusal.json and
+// the starting tool's terminal. post-stop releases what start.json records.
 //
 // The hook trusts only LXC's variables (Env) and its own command line (from the container's config);
 // no other environment variable (WARD_PATH included) is read. It runs no shell and looks nothing up in
@@ -21,6 +22,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hook/refusal.h"
 
 namespace ward::hook {
 
@@ -47,6 +50,7 @@ struct HookArgs {
   std::vector<std::string> includeDirs;     // -I DIR (module search path, before the stdlib)
   std::string executableDir;                // the CLI: the directory of /proc/self/exe (a build tree's stdlib)
   std::vector<std::string> lxcArgs;         // what LXC appends: NAME lxc HOOKTYPE [...]; checked against Env
+  Reporting reporting;                      // where a refused pre-start is reported (refusal.h)
 };
 
 inline constexpr int kHookOk = 0;

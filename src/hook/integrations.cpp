@@ -26,7 +26,9 @@ Verdict verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& 
   v.failOn = verify::levelName(threshold);
   for (const auto& f : verify::verify(lowered, artifacts, catalog, host)) {
     if (!verify::failsGate(f, threshold)) continue;
-    std::string where = f.file.empty() || !f.span.valid() ? "" : " [" + f.file + ":" + std::to_string(f.span.line) + "]";
+    std::string where = f.file.empty() || !f.span.valid()
+                            ? ""
+                            : " [" + f.file + ":" + std::to_string(f.span.line) + ":" + std::to_string(f.span.col) + "]";
     v.blocking.push_back(f.id + " (" + verify::levelName(f.severity) + "): " + f.message + where);
   }
   return v;

@@ -4,7 +4,9 @@
 #      CapBnd the policy keeps), the artifacts are 0600 in a 0700 directory; install is idempotent;
 #   2. a warm start (the cache hit) works the same;
 #   3. refusals, each with its message in LXC's log: a drifted config, a broken policy, a corrupted cache
-#      entry, a state directory others can write;
+#      entry, a state directory others can write; a refused lxc-execute prints the reason (file:line:col)
+#      above LXC's own lines, `ward lxc-status` prints it and last-refusal.json holds it until a start
+#      succeeds (and the system log, where a syslog daemon runs);
 #   4. post-stop releases an MCS pair the start took;
 #   5. 20 containers started at once (cold cache) all run, with unique MCS labels and no torn files;
 #   6. `ward lxc-uninstall` restores the config byte for byte.
@@ -147,6 +149,47 @@ rm -f "$POL/broken.ward"
 : >"$TMP/$B.log"
 start_c "$B"
 expect_refused "$B" "does not exist" "a missing policy"
+
+echo "== a refusal says why (lxc-execute, ward lxc-status, last-refusal.json, system log)"
+R=$PREFIX-why
+cp "$POL/hooked.ward" "$POL/why.ward"
+new_c "$R" && install_c "$R" "$POL/why.ward" || fail "refusal-report container setup failed"
+WHYLINE=$(grep -n '^  limits {' "$POL/why.ward" | cut -d: -f1)
+sed -i 's/^  limits {/  limitz {/' "$POL/why.ward"
+WHERE="$POL/why.ward:$WHYLINE:3"
+lxc-execute -P "$LXCPATH" -n "$R" -- /bin/true >"$TMP/$R.exec" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && ok "lxc-execute refused the broken policy (exit $rc)" || fail "lxc-execute started $R with a broken policy"
+if grep -q -- "ward lxc-hook: $R: refused:   $WHERE: error E0201" "$TMP/$R.exec"; then
+  ok "lxc-execute's own output names $WHERE"
+else
+  fail "lxc-execute's output lacks the reason at $WHERE"; sed 's/^/  | /' "$TMP/$R.exec" >&2
+fi
+ours=$(grep -n "ward lxc-hook: $R: refused" "$TMP/$R.exec" | head -n1 | cut -d: -f1)
+theirs=$(grep -n "Failed to run lxc.hook.pre-start" "$TMP/$R.exec" | head -n1 | cut -d: -f1)
+[ -n "$ours" ] && [ -n "$theirs" ] && [ "$ours" -lt "$theirs" ] && ok "the reason comes before LXC's own lines" \
+  || fail "the reason (line ${ours:-none}) does not precede LXC's message (line ${theirs:-none})"
+"$WARD_EXE" lxc-status --state-dir "$STATE" "$R" >"$TMP/$R.status" 2>&1
+check_eq "ward lxc-status exit while refused" 1 "$?"
+grep -q -- "$WHERE: error E0201" "$TMP/$R.status" && ok "ward lxc-status prints $WHERE" \
+  || { fail "ward lxc-status lacks $WHERE"; sed 's/^/  | /' "$TMP/$R.status" >&2; }
+REC=$STATE/containers/$R/last-refusal.json
+check_eq "last-refusal.json mode" 600 "$(stat -c %a "$REC" 2>/dev/null)"
+grep -q "\"line\": $WHYLINE," "$REC" && grep -q '"col": 3,' "$REC" && grep -q "\"file\": \"$POL/why.ward\"" "$REC" \
+  && ok "last-refusal.json locates it" || fail "last-refusal.json lacks the location: $(cat "$REC" 2>/dev/null)"
+if [ -S /dev/log ] && command -v journalctl >/dev/null 2>&1; then
+  journalctl -t ward --no-pager 2>/dev/null | grep -q -- "$R: refused:   $WHERE" && ok "the system log has it" \
+    || fail "the system log (journalctl -t ward) lacks the refusal of $R"
+else
+  echo "  note no syslog daemon here (/dev/log missing): the system log is not checked (unit test: test_hook)"
+fi
+sed -i 's/^  limitz {/  limits {/' "$POL/why.ward"
+lxc-execute -P "$LXCPATH" -n "$R" -- /bin/true >"$TMP/$R.exec2" 2>&1 && ok "the repaired policy starts" \
+  || { fail "the repaired policy does not start"; sed 's/^/  | /' "$TMP/$R.exec2" >&2; }
+"$WARD_EXE" lxc-status --state-dir "$STATE" "$R" >"$TMP/$R.status2" 2>&1
+check_eq "ward lxc-status exit after a successful start" 0 "$?"
+grep -q "started successfully since" "$TMP/$R.status2" && ok "the record is marked resolved" \
+  || fail "the record is not marked resolved: $(cat "$TMP/$R.status2")"
 
 echo "== corrupted cache entry"
 : >"$TMP/$C.log"

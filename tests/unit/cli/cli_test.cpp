@@ -156,3 +156,17 @@ TEST(Cli, RuntimeSocketAndSpoofingFindingsPointAtTheStatementThatOpensThem) {
                                           "DEV-RUNTIME-SOCK own openers.ward:12"}))
       << r.out.substr(0, 4000);
 }
+
+TEST(Cli, LxcStatusWithoutARecord) {
+  fs::path state = fs::temp_directory_path() / ("ward-cli-state-" + std::to_string(::getpid()));
+  fs::create_directories(state);
+  fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
+  auto r = runWard({"lxc-status", "--state-dir", state.string(), "web"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("web: no refused start recorded"), std::string::npos) << r.out;
+  auto j = runWard({"lxc-status", "--json", "--state-dir", state.string(), "web"});
+  EXPECT_EQ(j.out, "null\n");
+  EXPECT_EQ(runWard({"lxc-status", "--state-dir", state.string(), "../web"}).exitCode, 2);
+  EXPECT_EQ(runWard({"lxc-status"}).exitCode, 2);
+  fs::remove_all(state);
+}
