@@ -62,17 +62,23 @@ std::vector<std::string> messageLines(const std::string& messages, const std::st
   return out;
 }
 
-// Writes `text` to the standard error of the process that ran the hook (LXC's tool: lxc-start -F,
-// lxc-execute), so that the lines appear where LXC prints its own. The descriptor is the parent's own
-// (pidfd_getfd, the same open file and offset), so lines written to a redirected file are not overwritten
-// by LXC's next ones. Skipped when it is our own stderr (someone ran the hook by hand). Best effort: waits
-// at most a second for a full pipe or terminal, never fails the hook.
+// Writes `text` to the standard error of the LXC tool that ran the hook (a parent whose name starts with
+// "lxc-": lxc-start -F, lxc-execute), so that the lines appear where LXC prints its own. The descriptor
+// is the parent's own (pidfd_getfd: the same open file and offset), so lines written to a redirected file
+// are not overwritten by LXC's next ones. Skipped when it is our own stderr. Best effort: waits at most a
+// second for a full pipe or terminal, never fails the hook.
 void tellStarter(const std::string& text) {
   pid_t parent = ::getppid();
   if (parent <= 1) return;
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, parent, 0));
   if (pidfd < 0) return;
-  int fd = ::getppid() == parent ? static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, STDERR_FILENO, 0)) : -1;
+  // Only an LXC tool (lxc-start, lxc-execute, ...): a script that runs the hook by hand and silences it
+  // gets nothing on its own stderr.
+  std::string error;
+  auto comm = fsx::readAt(AT_FDCWD, "/proc/" + std::to_string(parent) + "/comm", error, nullptr, 64);
+  int fd = comm && startsWith(*comm, "lxc-") && ::getppid() == parent
+               ? static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, STDERR_FILENO, 0))
+               : -1;
   ::close(pidfd);
   if (fd < 0) return;
   struct stat theirs{}, ours{};
