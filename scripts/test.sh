@@ -4,7 +4,9 @@
 # probes in real LXC containers, real workloads, the comparison with Docker's, LXC's and LXD's defaults),
 # then the parser/checker/driver tests and the >1,000-input robustness test again under AddressSanitizer +
 # UndefinedBehaviorSanitizer.
-#   WARD_FUZZ_SECONDS=N   also build the libFuzzer target with clang and fuzz the parser + checker N seconds
+#   WARD_FUZZ_SECONDS=N   also build the libFuzzer targets with clang and run each of them N seconds
+#                         (scripts/fuzz.sh: the .ward checker, LXC configs, OCI configs, seccomp imports,
+#                         AppArmor rules, site catalogs, the language server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -24,10 +26,6 @@ for t in "${asan_tests[@]}"; do
 done
 
 if [ "${WARD_FUZZ_SECONDS:-0}" -gt 0 ]; then
-  cmake --preset fuzz
-  cmake --build --preset fuzz -j"$jobs" --target fuzz_check
-  mkdir -p build-fuzz/corpus && cp examples/*.ward stdlib/std/*.ward build-fuzz/corpus/
-  build-fuzz/tests/fuzz/fuzz_check -max_total_time="$WARD_FUZZ_SECONDS" -rss_limit_mb=4096 -timeout=20 \
-    build-fuzz/corpus
+  bash scripts/fuzz.sh "$WARD_FUZZ_SECONDS"
 fi
 echo "all tests passed"

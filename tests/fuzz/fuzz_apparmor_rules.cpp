@@ -1,0 +1,21 @@
+// libFuzzer target: AppArmor profile text as the verifier reads it (LXC's profiles and abstractions, a
+// profile named by a config), then the questions the verifier asks of the rules it parsed.
+#include <string_view>
+#include <vector>
+
+#include "verify/apparmor_rules.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::vector<std::string> flags;
+  auto rules = ward::verify::aa::parseProfile(text, &flags);
+  (void)ward::verify::aa::fileAccess(rules, "/proc/sysrq-trigger", "w");
+  (void)ward::verify::aa::fileAccess(rules, "/sys/kernel/security/apparmor/policy", "r");
+  (void)ward::verify::aa::mountAccess(rules, "securityfs", "/sys/kernel/security");
+  (void)ward::verify::aa::networkAccess(rules, "packet", "raw");
+  (void)ward::verify::aa::capabilityAccess(rules, "sys_admin");
+  // Patterns from the input against paths from the input: the glob matcher must stay bounded.
+  auto half = text.size() / 2;
+  (void)ward::verify::aa::globMatch(text.substr(0, half), text.substr(half));
+  return 0;
+}
