@@ -111,9 +111,14 @@ std::string markComponentStars(const std::string& p) {
   return out;
 }
 
-// {a,b{c,d}} -> alternatives. Bounded: past `limit` alternatives the rest are dropped (the caller treats a
-// pattern it could not fully expand as not matching, which for deny rules errs towards "open").
+// {a,b{c,d}} -> alternatives. Bounded: past `limit` alternatives the rest are dropped and `truncated` is set
+// (globMatchBounded then answers TooComplex, and the rule readers assume the answer that credits AppArmor
+// with less: an allow rule matches, a deny rule does not).
 void expandBraces(const std::string& p, std::vector<std::string>& out, std::size_t limit, bool& truncated) {
+  if (out.size() >= limit) {  // stop exploring, not only stop collecting: n groups of two are 2^n calls
+    truncated = true;
+    return;
+  }
   std::size_t open = std::string::npos;
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '\\') { ++i; continue; }
@@ -151,48 +156,71 @@ void expandBraces(const std::string& p, std::vector<std::string>& out, std::size
   }
 }
 
-// *, **, ?, [..] and the component stars (no braces left).
-bool matchSimple(std::string_view pat, std::string_view s) {
-  if (pat.empty()) return s.empty();
-  char c = pat[0];
-  if (c == '*' || c == kStarComponent || c == kDoubleStarComponent) {
-    bool component = c != '*';
-    bool dbl = c == kDoubleStarComponent || (c == '*' && pat.size() > 1 && pat[1] == '*');
-    std::string_view rest = pat.substr(c == '*' && dbl ? 2 : 1);
-    std::size_t first = 0;
-    if (component) {
-      if (s.empty() || s[0] == '/') return false;
-      first = 1;
-    }
-    for (std::size_t i = first; i <= s.size(); ++i) {
-      if (matchSimple(rest, s.substr(i))) return true;
-      if (i < s.size() && s[i] == '/' && !dbl) return false;
-    }
-    return false;
+// *, **, ?, [..] and the component stars (no braces left), memoised on (pattern index, path index): a
+// backtracking matcher is exponential in the number of stars ("*a*a*a*a*b" against a long name).
+class SimpleMatcher {
+ public:
+  SimpleMatcher(std::string_view pat, std::string_view s)
+      : pat_(pat), s_(s), memo_((pat.size() + 1) * (s.size() + 1), kUnknown) {}
+  // Patterns and paths longer than this are not judged (the recursion depth is their sum).
+  static bool fits(std::string_view pat, std::string_view s) {
+    return pat.size() + s.size() <= 8192 && (pat.size() + 1) * (s.size() + 1) <= (std::size_t{1} << 22);
   }
-  if (s.empty()) return false;
-  if (c == '?') return s[0] != '/' && matchSimple(pat.substr(1), s.substr(1));
-  if (c == '[') {
-    std::size_t end = pat.find(']', 2);
-    if (end == std::string_view::npos) return s[0] == '[' && matchSimple(pat.substr(1), s.substr(1));
-    std::string_view cls = pat.substr(1, end - 1);
-    bool negate = !cls.empty() && cls[0] == '^';
-    if (negate) cls.remove_prefix(1);
-    bool in = false;
-    for (std::size_t i = 0; i < cls.size(); ++i) {
-      if (i + 2 < cls.size() && cls[i + 1] == '-') {
-        if (s[0] >= cls[i] && s[0] <= cls[i + 2]) in = true;
-        i += 2;
-      } else if (cls[i] == s[0]) {
-        in = true;
+  bool match(std::size_t i, std::size_t j) {
+    auto& m = memo_[i * (s_.size() + 1) + j];
+    if (m == kUnknown) m = compute(i, j) ? kYes : kNo;
+    return m == kYes;
+  }
+
+ private:
+  static constexpr signed char kUnknown = -1, kNo = 0, kYes = 1;
+
+  bool compute(std::size_t i, std::size_t j) {
+    if (i == pat_.size()) return j == s_.size();
+    char c = pat_[i];
+    if (c == '*' || c == kStarComponent || c == kDoubleStarComponent) {
+      bool component = c != '*';
+      bool dbl = c == kDoubleStarComponent || (c == '*' && i + 1 < pat_.size() && pat_[i + 1] == '*');
+      std::size_t rest = i + (c == '*' && dbl ? 2 : 1);
+      std::size_t first = j;
+      if (component) {
+        if (j == s_.size() || s_[j] == '/') return false;
+        first = j + 1;
       }
+      for (std::size_t k = first; k <= s_.size(); ++k) {
+        if (match(rest, k)) return true;
+        if (k < s_.size() && s_[k] == '/' && !dbl) return false;
+      }
+      return false;
     }
-    if (s[0] == '/') return false;  // a class never matches a path separator
-    return (in != negate) && matchSimple(pat.substr(end + 1), s.substr(1));
+    if (j == s_.size()) return false;
+    char ch = s_[j];
+    if (c == '?') return ch != '/' && match(i + 1, j + 1);
+    if (c == '[') {
+      std::size_t end = pat_.find(']', i + 2);
+      if (end == std::string_view::npos) return ch == '[' && match(i + 1, j + 1);
+      std::string_view cls = pat_.substr(i + 1, end - i - 1);
+      bool negate = !cls.empty() && cls[0] == '^';
+      if (negate) cls.remove_prefix(1);
+      bool in = false;
+      for (std::size_t k = 0; k < cls.size(); ++k) {
+        if (k + 2 < cls.size() && cls[k + 1] == '-') {
+          if (ch >= cls[k] && ch <= cls[k + 2]) in = true;
+          k += 2;
+        } else if (cls[k] == ch) {
+          in = true;
+        }
+      }
+      if (ch == '/') return false;  // a class never matches a path separator
+      return (in != negate) && match(end + 1, j + 1);
+    }
+    if (c == '\\' && i + 1 < pat_.size()) return ch == pat_[i + 1] && match(i + 2, j + 1);
+    return ch == c && match(i + 1, j + 1);
   }
-  if (c == '\\' && pat.size() > 1) return s[0] == pat[1] && matchSimple(pat.substr(2), s.substr(1));
-  return s[0] == c && matchSimple(pat.substr(1), s.substr(1));
-}
+
+  std::string_view pat_, s_;
+  std::vector<signed char> memo_;
+};
 
 // Does a rule's permission string cover one needed letter? For allow rules, append counts as write (an
 // attacker opens with O_APPEND); a deny of 'w' also denies append, a deny of 'a' alone does not deny write.
@@ -308,18 +336,27 @@ void parseNetwork(const std::vector<std::string>& w, std::size_t from, Rule& r) 
 
 }  // namespace
 
-bool globMatch(std::string_view pattern, std::string_view path) {
+GlobResult globMatchBounded(std::string_view pattern, std::string_view path) {
   std::vector<std::string> alts;
   bool truncated = false;
   expandBraces(markComponentStars(expandVariables(pattern)), alts, 4096, truncated);
+  bool unsure = truncated;
   for (const auto& a : alts) {
     // Collapse "//" created by empty alternatives ("/x/{,/**}" -> "/x//**" is not what AppArmor means).
     std::string p;
     for (char c : a)
       if (!(c == '/' && !p.empty() && p.back() == '/')) p += c;
-    if (matchSimple(p, path)) return true;
+    if (!SimpleMatcher::fits(p, path)) {
+      unsure = true;
+      continue;
+    }
+    if (SimpleMatcher(p, path).match(0, 0)) return GlobResult::Yes;
   }
-  return false;
+  return unsure ? GlobResult::TooComplex : GlobResult::No;
+}
+
+bool globMatch(std::string_view pattern, std::string_view path) {
+  return globMatchBounded(pattern, path) == GlobResult::Yes;
 }
 
 std::optional<Rule> parseRule(std::string_view input) {
@@ -475,6 +512,15 @@ std::vector<Rule> parseProfile(std::string_view text, std::vector<std::string>* 
 
 std::vector<Rule> parseRules(std::string_view text) { return collect(text, true, nullptr); }
 
+namespace {
+// Does a rule's pattern cover `s`? A pattern too complex to judge covers it when the rule allows and does
+// not when it denies: the verifier never credits AppArmor with a refusal it could not confirm.
+bool ruleCovers(const Rule& r, std::string_view pattern, std::string_view s) {
+  GlobResult m = globMatchBounded(pattern, s);
+  return m == GlobResult::Yes || (m == GlobResult::TooComplex && !r.deny);
+}
+}  // namespace
+
 Decision fileAccess(const std::vector<Rule>& rules, std::string_view path, std::string_view access) {
   Decision d;
   d.granted = true;
@@ -482,7 +528,7 @@ Decision fileAccess(const std::vector<Rule>& rules, std::string_view path, std::
     const Rule* allow = nullptr;
     const Rule* deny = nullptr;
     for (const auto& r : rules) {
-      if (r.kind != Rule::Kind::File || !hasLetter(r.perms, letter, r.deny) || !globMatch(r.path, path)) continue;
+      if (r.kind != Rule::Kind::File || !hasLetter(r.perms, letter, r.deny) || !ruleCovers(r, r.path, path)) continue;
       if (r.deny) {
         if (!deny) deny = &r;
       } else if (!allow) {
@@ -500,7 +546,7 @@ Decision mountAccess(const std::vector<Rule>& rules, std::string_view fstype, st
   auto fsMatches = [&](const Rule& r) {
     if (r.fstypes.empty()) return true;
     return std::any_of(r.fstypes.begin(), r.fstypes.end(),
-                       [&](const std::string& f) { return globMatch(f, fstype); });
+                       [&](const std::string& f) { return ruleCovers(r, f, fstype); });
   };
   // An allow rule's options leave a generic new mount when one of its conditions names a flag that is
   // not a command (bind, move, remount, propagation); see the header.
@@ -517,10 +563,10 @@ Decision mountAccess(const std::vector<Rule>& rules, std::string_view fstype, st
       // Covers the need only when it leaves the attacker no way around: any flags, any source, and the
       // need's mount point (all of them when the need names none).
       bool anySource = r.mountSource.empty() || r.mountSource == "**";
-      bool atTarget = r.mountTarget.empty() || (!target.empty() && globMatch(r.mountTarget, target));
+      bool atTarget = r.mountTarget.empty() || (!target.empty() && ruleCovers(r, r.mountTarget, target));
       if (!r.mountHasOptions && anySource && atTarget) return Decision{false, &r};
     } else if (!allow && allowsNewMount(r) &&
-               (r.mountTarget.empty() || target.empty() || globMatch(r.mountTarget, target))) {
+               (r.mountTarget.empty() || target.empty() || ruleCovers(r, r.mountTarget, target))) {
       allow = &r;
     }
   }

@@ -68,6 +68,11 @@ std::vector<Rule> parseRules(std::string_view text);
 
 // AppArmor globbing: *, **, ?, {a,b}, [...], [^...]; @{PROC} and @{sys} expanded. As apparmor_parser
 // compiles it, a * or ** that is a whole path component ("/x/*", "/**/y") matches at least one character.
+// Bounded: a pattern with more than 4096 brace alternatives, or a pattern and path too long to judge, give
+// TooComplex from globMatchBounded (globMatch: false); fileAccess and mountAccess then assume the answer
+// that credits AppArmor with less.
+enum class GlobResult { No, Yes, TooComplex };
+GlobResult globMatchBounded(std::string_view pattern, std::string_view path);
 bool globMatch(std::string_view pattern, std::string_view path);
 
 struct Decision {

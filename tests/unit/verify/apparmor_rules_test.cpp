@@ -17,6 +17,30 @@ std::vector<Rule> rules(std::initializer_list<const char*> texts) {
   return out;
 }
 
+// Found by fuzz_apparmor_rules: 24 brace groups were 2^24 recursive expansions (a timeout in `ward verify
+// --lxc-config` on a hostile profile), and a pattern of many stars backtracked exponentially.
+TEST(AppArmorGlob, BoundedOnHostilePatterns) {
+  std::string braces = "/x";
+  for (int i = 0; i < 24; ++i) braces += "{a,b}";
+  EXPECT_EQ(globMatchBounded(braces, "/xaaaa"), GlobResult::TooComplex);
+  EXPECT_EQ(globMatchBounded("/x{a,b}{a,b}", "/xab"), GlobResult::Yes);
+  std::string stars = "/";
+  for (int i = 0; i < 40; ++i) stars += "*a";
+  stars += "b";
+  EXPECT_EQ(globMatchBounded(stars, "/" + std::string(200, 'a')), GlobResult::No);
+  EXPECT_EQ(globMatchBounded("/**a*b", "/x/y/zzzazzb"), GlobResult::Yes);
+}
+
+// A rule the matcher cannot judge never earns AppArmor a refusal: it allows, and its deny does not count.
+TEST(AppArmorGlob, TooComplexCreditsAppArmorWithLess) {
+  std::string braces = "/proc/";
+  for (int i = 0; i < 24; ++i) braces += "{s,t}";
+  auto denyOnly = rules({"/** rw,", ("deny " + braces + "* w,").c_str()});
+  EXPECT_TRUE(fileAccess(denyOnly, "/proc/sysrq-trigger", "w").granted);
+  auto allowOnly = rules({(braces + "* w,").c_str()});
+  EXPECT_TRUE(fileAccess(allowOnly, "/proc/sysrq-trigger", "w").granted);
+}
+
 TEST(AppArmorGlob, Basics) {
   EXPECT_TRUE(globMatch("/proc/**", "/proc/sys/kernel/core_pattern"));
   EXPECT_TRUE(globMatch("/proc/*", "/proc/kcore"));
