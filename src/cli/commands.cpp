@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "backend/apparmor/load.h"
 #include "backend/common/idmap_registry.h"
 #include "backend/selinux/registry.h"
+#include "cli/diff_command.h"
 #include "driver/driver.h"
 #include "hook/hook.h"
 #include "import/import.h"
@@ -401,6 +403,18 @@ int run(int argc, char** argv) {
   check->add_flag("--all", checkArgs.all, "also list the entries that are blocked or not applicable");
   check->add_flag("--this-host", checkArgs.thisHost,
                   "judge for this host: AppArmor or SELinux layers it does not enforce do not count");
+  BaselineArgs baselineArgs;
+  check->add_option("--baseline", baselineArgs.baseline,
+                    "also fail (exit 1) when a policy is wider than this baseline file's (docs/diff.md)");
+  check->add_option("--policy", baselineArgs.policy, "with --baseline: the baseline's policy (default: the same name)");
+
+  DiffArgs diffArgs;
+  auto* diffCmd = app.add_subcommand("diff", "compare two policies layer by layer on what they compile to; exit 0 equal, 1 different, 2 errors");
+  diffCmd->add_option("old", diffArgs.oldFile, "the old policy file")->required();
+  diffCmd->add_option("new", diffArgs.newFile, "the new policy file")->required();
+  diffCmd->add_option("--policy", diffArgs.policy, "compare this policy of both files");
+  diffCmd->add_option("--format", diffArgs.format, "text (default), json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
 
   VerifyArgs verifyArgs;
   auto* verifyCmd = app.add_subcommand("verify", "verify policies (or an existing LXC/OCI configuration) against the escape catalog");
@@ -528,7 +542,16 @@ int run(int argc, char** argv) {
       return kExitInvalid;
     }
   }
+  DiffEnv diffEnv{loadOptions(g), useColor(g), g.diagnosticsFormat == "json"};
+  if (*check && !baselineArgs.baseline.empty()) {
+    baselineArgs.files = checkArgs.files;
+    const int gate = cmdCheckBaseline(diffEnv, baselineArgs);
+    if (gate >= kExitInvalid) return gate;
+    const int rc = checkOrVerify(g, checkArgs, false);
+    return rc >= kExitInvalid ? rc : std::max(rc, gate);
+  }
   if (*check) return checkOrVerify(g, checkArgs, false);
+  if (*diffCmd) return cmdDiff(diffEnv, diffArgs);
   if (*verifyCmd) {
     if (verifyArgs.files.empty() && verifyArgs.lxcConfig.empty() && verifyArgs.oci.empty()) {
       std::fputs("ward: error: verify needs policy files, --lxc-config PATH or --oci PATH\n", stderr);

@@ -1,0 +1,263 @@
+#include "cli/diff_command.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "diff/diff.h"
+#include "report/render.h"
+#include "report/sarif.h"
+#include "ward/config.h"
+
+namespace ward::cli {
+
+namespace {
+
+// One side: every policy of a file, lowered, with the .bpf artifact compile ships for it.
+struct Loaded {
+  std::string file;
+  std::vector<driver::CompiledPolicy> policies;
+};
+
+std::optional<Loaded> loadSide(driver::Session& s, const DiffEnv& env, const std::string& file,
+                               const std::string& policy) {
+  driver::CompileOptions o;
+  o.load = env.load;
+  if (!policy.empty()) o.policy = policy;
+  o.targets = {"seccomp"};        // the filter is the only artifact the comparison reads
+  o.backend.allocate = false;     // never take MCS categories or id ranges
+  o.backend.artifactDir = "/etc/ward";
+  driver::CompileResult r = driver::build(s, {file}, o);
+  if (!r.ok) return std::nullopt;
+  return Loaded{file, std::move(r.policies)};
+}
+
+std::string bpfOf(const driver::CompiledPolicy& cp) {
+  for (const auto& a : cp.artifacts)
+    if (a.fileName == cp.policy.name + ".bpf") return a.content;
+  return {};
+}
+
+// A span of a policy (its own file ids) as a span of the session.
+Span toSession(const driver::Session& s, const ir::Policy& p, Span span) {
+  if (!span.valid() || span.file >= p.sources.size()) return {};
+  span.file = s.sources.findByDisplayName(p.sources[span.file].displayName).value_or(kNoFile);
+  return span;
+}
+
+std::string where(const driver::Session& s, const Span& span) {
+  if (!span.valid()) return "-";
+  return fmt::format("{}:{}:{}", s.sources.displayName(span.file), span.line, span.col);
+}
+
+// Differences are reported like verifier findings: the code is an id of their own (docs/diff.md), not a
+// compiler diagnostic code.
+struct DiffCode {
+  diff::Direction direction;
+  const char* id;
+  const char* summary;
+};
+constexpr DiffCode kDiffCodes[] = {
+    {diff::Direction::Wider, "DIFF-WIDER", "allows what the baseline does not"},
+    {diff::Direction::PossiblyWider, "DIFF-POSSIBLY-WIDER", "may allow what the baseline does not (not provable)"},
+    {diff::Direction::Narrower, "DIFF-NARROWER", "allows less than the baseline"},
+    {diff::Direction::Changed, "DIFF-CHANGED", "differs from the baseline, neither wider nor narrower"},
+};
+const char* codeFor(diff::Direction d) {
+  for (const auto& c : kDiffCodes)
+    if (c.direction == d) return c.id;
+  return "DIFF-CHANGED";
+}
+
+struct Pair {
+  const driver::CompiledPolicy* oldP;
+  const driver::CompiledPolicy* newP;
+  diff::Result result;
+};
+
+// A difference as a diagnostic located on NEW's line (else OLD's), with a note for OLD's.
+Diagnostic toDiagnostic(const driver::Session& s, const Pair& p, const diff::Difference& d, bool gate) {
+  Diagnostic out;
+  out.severity = diff::widens(d.direction) ? (gate ? Severity::Error : Severity::Warning) : Severity::Note;
+  out.code = codeFor(d.direction);
+  out.message = fmt::format("{}: {} {}: {}", p.newP->policy.name, diff::layerName(d.layer),
+                            diff::directionName(d.direction), d.what);
+  const Span os = toSession(s, p.oldP->policy, d.oldSpan), ns = toSession(s, p.newP->policy, d.newSpan);
+  out.span = ns.valid() ? ns : os;
+  if (ns.valid() && os.valid() && !(os == ns)) out.notes.push_back({os, "the baseline (old side) has it here"});
+  if (!ns.valid() && os.valid()) out.notes.push_back({Span{}, "on the old side only (gone from the new side)"});
+  return out;
+}
+
+void renderPairText(const driver::Session& s, const Pair& p, std::string& text) {
+  text += fmt::format("--- {} (policy {})\n+++ {} (policy {})\n", p.oldP->policy.where(p.oldP->policy.span),
+                      p.oldP->policy.name, p.newP->policy.where(p.newP->policy.span), p.newP->policy.name);
+  struct Section {
+    const char* title;
+    bool (*match)(diff::Direction);
+  };
+  const Section sections[] = {
+      {"NEW allows what OLD does not", [](diff::Direction d) { return diff::widens(d); }},
+      {"OLD allows what NEW does not", [](diff::Direction d) { return d == diff::Direction::Narrower; }},
+      {"changed", [](diff::Direction d) { return d == diff::Direction::Changed; }}};
+  for (const auto& sec : sections) {
+    std::string body;
+    for (const auto& d : p.result.differences) {
+      if (!sec.match(d.direction)) continue;
+      body += fmt::format("  {:<13} {}{}\n", diff::layerName(d.layer), d.what,
+                          d.direction == diff::Direction::PossiblyWider ? " (possibly wider)" : "");
+      body += fmt::format("  {:<13} old {}  new {}\n", "",
+                          where(s, toSession(s, p.oldP->policy, d.oldSpan)),
+                          where(s, toSession(s, p.newP->policy, d.newSpan)));
+    }
+    if (!body.empty()) text += sec.title + std::string(":\n") + body;
+  }
+  for (const auto& e : p.result.errors) text += "  error: " + e + "\n";
+}
+
+nlohmann::json pairJson(const driver::Session& s, const Pair& p) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& d : p.result.differences)
+    arr.push_back({{"layer", diff::layerName(d.layer)},
+                   {"direction", diff::directionName(d.direction)},
+                   {"what", d.what},
+                   {"old", report::spanJson(s.sources, toSession(s, p.oldP->policy, d.oldSpan))},
+                   {"new", report::spanJson(s.sources, toSession(s, p.newP->policy, d.newSpan))}});
+  return {{"old", p.oldP->policy.name}, {"new", p.newP->policy.name}, {"equal", p.result.equal()},
+          {"widened", p.result.widened()}, {"differences", std::move(arr)}, {"errors", p.result.errors}};
+}
+
+nlohmann::json sarifRules() {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& c : kDiffCodes)
+    rules.push_back({{"id", c.id}, {"shortDescription", {{"text", c.summary}}}});
+  return rules;
+}
+
+std::string summary(const std::vector<Pair>& pairs) {
+  std::map<diff::Direction, int> n;
+  std::size_t errors = 0;
+  for (const auto& p : pairs) {
+    for (const auto& d : p.result.differences) ++n[d.direction];
+    errors += p.result.errors.size();
+  }
+  using D = diff::Direction;
+  std::string s = fmt::format("{} wider, {} possibly wider, {} narrower, {} changed", n[D::Wider], n[D::PossiblyWider],
+                              n[D::Narrower], n[D::Changed]);
+  if (errors) s += fmt::format(", {} not compared", errors);
+  return s;
+}
+
+int invalid(const DiffEnv& env, driver::Session& s) {
+  s.diags.sort();
+  if (env.jsonDiagnostics) {
+    std::cout << report::toJson(s.sources, s.diags).dump(2) << "\n";
+  } else {
+    report::TextOptions t;
+    t.color = env.color;
+    std::string text = report::renderText(s.sources, s.diags, t) + report::summary(s.diags) + "\n";
+    std::fputs(text.c_str(), stderr);
+  }
+  return kExitInvalid;
+}
+
+const driver::CompiledPolicy* findPolicy(const Loaded& l, const std::string& name) {
+  for (const auto& p : l.policies)
+    if (p.policy.name == name) return &p;
+  return nullptr;
+}
+
+}  // namespace
+
+int cmdDiff(const DiffEnv& env, const DiffArgs& a) {
+  driver::Session s;
+  auto oldL = loadSide(s, env, a.oldFile, a.policy);
+  auto newL = loadSide(s, env, a.newFile, a.policy);
+  if (!oldL || !newL || s.diags.hasErrors()) return invalid(env, s);
+  std::vector<Pair> pairs;
+  std::vector<std::string> unpaired;
+  if (oldL->policies.size() == 1 && newL->policies.size() == 1) {
+    pairs.push_back({&oldL->policies[0], &newL->policies[0], {}});
+  } else {
+    for (const auto& np : newL->policies) {
+      if (const auto* op = findPolicy(*oldL, np.policy.name)) pairs.push_back({op, &np, {}});
+      else unpaired.push_back("policy '" + np.policy.name + "' only in " + a.newFile);
+    }
+    for (const auto& op : oldL->policies)
+      if (!findPolicy(*newL, op.policy.name)) unpaired.push_back("policy '" + op.policy.name + "' only in " + a.oldFile);
+  }
+  bool differ = !unpaired.empty();
+  for (auto& p : pairs) {
+    p.result = diff::compare({&p.oldP->policy, bpfOf(*p.oldP)}, {&p.newP->policy, bpfOf(*p.newP)});
+    differ = differ || !p.result.equal();
+  }
+  if (a.format == "json") {
+    nlohmann::json out{{"ward", WARD_VERSION}, {"equal", !differ}, {"unpaired", unpaired}};
+    out["policies"] = nlohmann::json::array();
+    for (const auto& p : pairs) out["policies"].push_back(pairJson(s, p));
+    std::cout << out.dump(2) << "\n";
+  } else if (a.format == "sarif") {
+    Diagnostics diags;
+    for (const auto& p : pairs)
+      for (const auto& d : p.result.differences) diags.add(toDiagnostic(s, p, d, false));
+    std::cout << report::toSarif(s.sources, diags, sarifRules(), WARD_VERSION).dump(2) << "\n";
+  } else {
+    std::string text;
+    for (const auto& p : pairs) renderPairText(s, p, text);
+    for (const auto& u : unpaired) text += u + "\n";
+    text += differ ? summary(pairs) + "\n" : "equal: no difference in any layer\n";
+    std::fputs(text.c_str(), stdout);
+  }
+  return differ ? kExitFindings : kExitOk;
+}
+
+int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& a) {
+  driver::Session s;
+  auto base = loadSide(s, env, a.baseline, a.policy);
+  std::vector<Loaded> files;
+  for (const auto& f : a.files)
+    if (auto l = loadSide(s, env, f, "")) files.push_back(std::move(*l));
+  if (!base || s.diags.hasErrors()) return invalid(env, s);
+  std::vector<Pair> pairs;
+  for (const auto& l : files)
+    for (const auto& np : l.policies) {
+      const driver::CompiledPolicy* op = a.policy.empty() ? findPolicy(*base, np.policy.name) : &base->policies[0];
+      if (!op && base->policies.size() == 1) op = &base->policies[0];
+      if (!op) {
+        s.diags.error(Code::E0211, {}, "the baseline '" + a.baseline + "' has no policy named '" + np.policy.name +
+                                           "' (name one with --policy)");
+        return invalid(env, s);
+      }
+      pairs.push_back({op, &np, {}});
+    }
+  bool widened = false;
+  Diagnostics diags;
+  for (auto& p : pairs) {
+    p.result = diff::compare({&p.oldP->policy, bpfOf(*p.oldP)}, {&p.newP->policy, bpfOf(*p.newP)});
+    widened = widened || p.result.widened();
+    for (const auto& d : p.result.differences)
+      if (diff::widens(d.direction)) diags.add(toDiagnostic(s, p, d, true));
+    for (const auto& e : p.result.errors)
+      diags.add({Severity::Error, codeFor(diff::Direction::PossiblyWider), p.newP->policy.name + ": not compared: " + e, {}, {}, {}});
+  }
+  diags.sort();
+  if (env.jsonDiagnostics) {
+    std::cout << report::toJson(s.sources, diags).dump(2) << "\n";
+  } else {
+    report::TextOptions t;
+    t.color = env.color;
+    std::string text = report::renderText(s.sources, diags, t);
+    for (const auto& p : pairs)
+      text += fmt::format("{}: {} against the baseline {} (policy {})\n", p.newP->policy.name,
+                          p.result.widened() ? "WIDER" : "not wider", a.baseline, p.oldP->policy.name);
+    std::fputs(text.c_str(), stderr);
+  }
+  return widened ? kExitFindings : kExitOk;
+}
+
+}  // namespace ward::cli

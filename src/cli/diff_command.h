@@ -1,0 +1,34 @@
+#pragma once
+// `ward diff OLD NEW` and `ward check --baseline BASE FILE...` (issue 13; docs/diff.md).
+#include <string>
+#include <vector>
+
+#include "driver/driver.h"
+
+namespace ward::cli {
+
+struct DiffEnv {
+  driver::LoadOptions load;
+  bool color = false;
+  bool jsonDiagnostics = false;   // --diagnostics-format=json
+};
+
+struct DiffArgs {
+  std::string oldFile, newFile;
+  std::string policy;             // --policy NAME: compare this policy of both files
+  std::string format = "text";    // text | json | sarif
+};
+
+// Exit 0 equal, 1 different, 2 invalid input.
+int cmdDiff(const DiffEnv& env, const DiffArgs& args);
+
+struct BaselineArgs {
+  std::string baseline;
+  std::vector<std::string> files;
+  std::string policy;             // the baseline's policy to compare with (default: the same name)
+};
+
+// Exit 0 when no policy of the files is wider than the baseline, 1 when one is, 2 on invalid input.
+int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& args);
+
+}  // namespace ward::cli

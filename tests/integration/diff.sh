@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `ward diff` and `ward check --baseline` end to end (docs/diff.md): a pull request that adds
+# `keep sys_admin` fails the gate with exit 1 and names the line; equal policies exit 0; the reverse change
+# (a narrowing) passes the gate; invalid input exits 2 with a located error; JSON and SARIF parse.
+set -euo pipefail
+ward=${WARD_EXE:?}
+src=${WARD_SOURCE_DIR:?}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export WARD_PATH="$src/stdlib"
+fail() { echo "diff.sh: FAIL: $*"; exit 1; }
+
+cat >"$work/base.ward" <<'W'
+import "std/base";
+policy web extends base.unprivileged {
+  files { read "/srv/www/**"; }
+}
+W
+cat >"$work/pr.ward" <<'W'
+import "std/base";
+policy web extends base.unprivileged {
+  files { read "/srv/www/**"; }
+  capabilities { keep sys_admin; }
+}
+W
+
+# Equal: a policy against itself.
+"$ward" diff "$work/base.ward" "$work/base.ward" >"$work/eq.out" || fail "self diff exit $?"
+grep -q "equal" "$work/eq.out" || fail "self diff did not say equal"
+
+# The widening: diff exits 1 and lists it with the new line; the gate exits 1 and names pr.ward:4.
+set +e
+"$ward" diff "$work/base.ward" "$work/pr.ward" >"$work/diff.out"; rc=$?
+set -e
+[[ $rc == 1 ]] || fail "diff exit $rc (want 1)"
+grep -q "keeps sys_admin" "$work/diff.out" || fail "diff does not name sys_admin: $(cat "$work/diff.out")"
+grep -q "pr.ward:4:" "$work/diff.out" || fail "diff does not locate the line: $(cat "$work/diff.out")"
+set +e
+"$ward" --color never check --baseline "$work/base.ward" "$work/pr.ward" 2>"$work/gate.err"; rc=$?
+set -e
+cat "$work/gate.err"
+[[ $rc == 1 ]] || fail "check --baseline exit $rc (want 1)"
+grep -q "pr.ward:4:.*error: web: capabilities wider: keeps sys_admin \[DIFF-WIDER\]" "$work/gate.err" || fail "gate output"
+grep -q "web: WIDER against the baseline" "$work/gate.err" || fail "gate verdict"
+
+# The reverse is a narrowing: the gate passes (check itself may still report findings: exit 0 or 1 from
+# the verifier only, never from the gate).
+"$ward" --color never check --baseline "$work/pr.ward" "$work/base.ward" 2>"$work/rev.err" || true
+grep -q "web: not wider against the baseline" "$work/rev.err" || fail "reverse gate: $(cat "$work/rev.err")"
+
+# JSON and SARIF.
+set +e
+"$ward" diff --format json "$work/base.ward" "$work/pr.ward" >"$work/diff.json"
+"$ward" diff --format sarif "$work/base.ward" "$work/pr.ward" >"$work/diff.sarif"
+set -e
+python3 - "$work/diff.json" "$work/diff.sarif" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+d = [x for x in j["policies"][0]["differences"] if x["layer"] == "capabilities"]
+assert d and d[0]["direction"] == "wider" and d[0]["new"]["line"] == 4, d
+s = json.load(open(sys.argv[2]))
+r = [x for x in s["runs"][0]["results"] if x["ruleId"] == "DIFF-WIDER"]
+assert r and r[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 4, r
+PY
+
+# Invalid input: exit 2 with file:line:col.
+printf 'policy web {\n  capabilities { keep ; }\n}\n' >"$work/bad.ward"
+set +e
+"$ward" --color never diff "$work/base.ward" "$work/bad.ward" 2>"$work/bad.err"; rc=$?
+set -e
+[[ $rc == 2 ]] || fail "invalid input exit $rc (want 2)"
+grep -q "bad.ward:2:" "$work/bad.err" || fail "invalid input not located: $(cat "$work/bad.err")"
+echo "diff.sh: all passed"
