@@ -4,7 +4,11 @@
 // BPF interpreter) over every syscall number libseccomp names on x86_64 (args 0); and the cost of an allowed
 // (getppid), an argument-checked (personality(0xffffffff)) and a denied (setns(-1, 0)) system call, measured
 // in a forked child that loaded the filter, as ns/call and as a ratio to the same call under an allow-all
-// filter measured in the same run. Prints one table. Usage: bench_seccomp_bench [N] (default 1000000).
+// filter measured in the same run. Then, for every policy of examples/*.ward and stdlib/std/*.ward, the worst
+// allowed path per arch (the longest path that returns ALLOW, over every syscall number with argument
+// vectors around the rules' constants: measure.h) of ward's filter next to libseccomp's own build of the
+// same rules (on x86 without the socketcall/ipc family, which libseccomp alone builds differently). Usage: bench_seccomp_bench [N] (default 1000000); `bench_seccomp_bench paths` prints only the
+// second table.
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -27,6 +32,8 @@
 #include "backend/seccomp/bpf_interp.h"
 #include "backend/seccomp/filter.h"
 #include "backend/seccomp/libseccomp_util.h"
+#include "backend/seccomp/measure.h"
+#include "driver/driver.h"
 #include "import/import.h"
 #include "lower/lower.h"
 #include "sema/sema.h"
@@ -164,9 +171,55 @@ std::vector<double> timeCalls(const std::string& bytes, long n) {
   return {out[0], out[1], out[2]};
 }
 
+// The worst allowed path of every example and stdlib policy, per arch: ward's filter and libseccomp's
+// plain build of the same rules (measure.h), and which call takes it.
+void printWorstAllowed() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const char* dir : {"examples", "stdlib/std"})
+    for (const auto& e : fs::directory_iterator(std::string(WARD_SOURCE_DIR) + "/" + dir))
+      if (e.path().extension() == ".ward") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  std::printf("worst allowed path (instructions to ALLOW; every syscall number, argument vectors around the rules' constants;\n"
+              "x86 without the socketcall/ipc family); lsc = libseccomp's plain build of the same rules\n");
+  std::printf("%-46s %-6s | %5s %-16s | %5s %-16s | %5s\n", "policy", "arch", "ward", "(call)", "lsc", "(call)", "ratio");
+  std::printf("%s\n", std::string(46 + 1 + 6 + 3 + 22 + 3 + 22 + 3 + 5, '-').c_str());
+  for (const auto& f : files) {
+    ward::driver::Session s;
+    ward::driver::LoadOptions lo;
+    lo.includeDirs = {std::string(WARD_SOURCE_DIR) + "/stdlib"};
+    auto loaded = ward::driver::load(s, f, lo);
+    if (!loaded.ok) die(f + ": " + firstError(s.diags));
+    for (auto& p : loaded.policies) {
+      ward::lower::lower(p, s.diags);
+      if (s.diags.hasErrors()) die(f + ": " + firstError(s.diags));
+      std::string error;
+      auto ours = bpf::parse(wardFilter(p, 2), &error);
+      auto plain = sc::plainLibseccompBpf(p, &error);
+      auto theirs = plain ? bpf::parse(*plain, &error) : std::nullopt;
+      if (!ours || !theirs) die(p.name + ": " + error);
+      const std::string label = fs::relative(f, WARD_SOURCE_DIR).string() + ":" + p.name;
+      for (const auto& abi : sc::x86Abis()) {
+        if (std::none_of(p.syscalls.arches.begin(), p.syscalls.arches.end(),
+                         [&](const std::string& a) { return sc::archToken(a) == abi.scmpArch; }))
+          continue;
+        auto comparable = [&](const std::string& name) { return sc::comparableWithPlainBuild(name, abi); };
+        const auto w = sc::worstAllowedPath(*ours, sc::effectiveRules(p), abi, comparable);
+        const auto l = sc::worstAllowedPath(*theirs, sc::effectiveRules(p), abi, comparable);
+        std::printf("%-46s %-6s | %5zu %-16s | %5zu %-16s | %5.2f\n", label.c_str(), abi.name, w.insns, w.name.c_str(),
+                    l.insns, l.name.c_str(), l.insns ? static_cast<double>(w.insns) / static_cast<double>(l.insns) : 0.0);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "paths") {
+    printWorstAllowed();
+    return 0;
+  }
   const long n = argc > 1 ? std::atol(argv[1]) : 1000000;
   const std::string dockerPath = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
   const std::string docker = slurp(dockerPath);
@@ -204,5 +257,7 @@ int main(int argc, char** argv) {
     std::printf("%-34s %6zu %7.1f %6zu | %6.1f ns  %5.2fx | %6.1f ns  %5.2fx | %6.1f ns  %5.2fx\n", rows[i].name.c_str(),
                 p.insns, p.mean, p.worst, t[0], t[0] / base[0], t[1], t[1] / base[1], t[2], t[2] / base[2]);
   }
+  std::printf("\n");
+  printWorstAllowed();
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <set>
@@ -14,6 +15,8 @@
 #include <fmt/format.h>
 
 #include "backend/seccomp/bpf_interp.h"
+#include "backend/seccomp/bpf_opt.h"
+#include "backend/seccomp/filter_cache.h"
 #include "backend/seccomp/libseccomp_util.h"
 
 namespace ward::backend::seccomp {
@@ -68,19 +71,6 @@ bool normalizeConjunction(std::vector<ir::ArgCondition>& conj) {
   for (std::size_t i = 1; i < conj.size(); ++i)
     if (conj[i].index == conj[i - 1].index) return false;
   return true;
-}
-
-scmp_compare compareOp(ir::ArgCondition::Op op) {
-  switch (op) {
-    case ir::ArgCondition::Op::Eq: return SCMP_CMP_EQ;
-    case ir::ArgCondition::Op::Ne: return SCMP_CMP_NE;
-    case ir::ArgCondition::Op::Lt: return SCMP_CMP_LT;
-    case ir::ArgCondition::Op::Le: return SCMP_CMP_LE;
-    case ir::ArgCondition::Op::Gt: return SCMP_CMP_GT;
-    case ir::ArgCondition::Op::Ge: return SCMP_CMP_GE;
-    case ir::ArgCondition::Op::MaskedEq: return SCMP_CMP_MASKED_EQ;
-  }
-  return SCMP_CMP_EQ;
 }
 
 bool holds(const ir::ArgCondition& c, std::uint64_t v) {
@@ -416,9 +406,16 @@ std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diag
       continue;
     }
     // fallback applies where no conditional rule matches: the complement of their disjunction, in DNF.
+    // Not for a masked comparison of several bits: its negation is one alternative per bit (32 rules of
+    // two tests each for `request & 0xffffffff == TIOCSTI`), where the ordered fallback below costs one test.
     std::vector<std::vector<ir::ArgCondition>> terms{{}};
-    bool expressible = true;
+    bool expressible = std::none_of(effective.begin(), effective.end(), [](const ir::SyscallRule* r) {
+      return std::any_of(r->conditions.begin(), r->conditions.end(), [](const ir::ArgCondition& c) {
+        return c.op == ir::ArgCondition::Op::MaskedEq && std::popcount(c.mask) > 1;
+      });
+    });
     for (const auto* r : effective) {
+      if (!expressible) break;
       // not(c1 and c2 ...) = not c1 or not c2 ...
       std::vector<std::vector<ir::ArgCondition>> alts;
       bool alwaysTrue = false;
@@ -500,6 +497,8 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
   const bool has32 = has(SCMP_ARCH_X86) || has(SCMP_ARCH_X32);
   const std::uint32_t def = actionValue(sc.defaultAction.value);
   const std::uint32_t foreign = actionValue(sc.foreignAction.value);
+  const std::string key = filterKey(*plan, arches, def, foreign, options);
+  if (auto hit = cachedFilter(key)) return hit;
 
   auto fail = [&](const Span& span, std::string what) -> std::optional<Filter> {
     diags.error(Code::E1001, span, std::move(what));
@@ -646,8 +645,15 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
   auto pfcText = exportFilter(ctxs[0].get(), true, &error);
   if (!pfcText) return fail({}, error);
   if (ctxDefault != def && !writeBackDefault(*bpfBytes, *pfcText, ctxDefault, def, &error)) return fail({}, error);
+  if (options.simplify) {
+    auto program = bpf::parse(*bpfBytes, &error);
+    if (!program) return fail({}, "libseccomp's program does not parse: " + error);
+    *bpfBytes = bpf::serialize(bpf::simplify(*program));
+  }
   if (!verifyDecisions(*plan, *bpfBytes, arches, def, diags)) return std::nullopt;
-  return Filter{std::move(*bpfBytes), std::move(*pfcText)};
+  Filter built{std::move(*bpfBytes), std::move(*pfcText)};
+  rememberFilter(key, built);
+  return built;
 }
 
 }  // namespace ward::backend::seccomp

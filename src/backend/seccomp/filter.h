@@ -16,6 +16,9 @@ struct FilterOptions {
   // libseccomp's SCMP_FLTATR_CTL_OPTIMIZE: 1 = priority-ordered linear list, 2 = binary tree over the
   // syscall numbers. ward ships 2 (see docs/seccomp.md for the measurements behind that choice).
   int optimize = 2;
+  // Runs bpf::simplify (bpf_opt.h) on libseccomp's program: the same decisions on shorter paths. The .pfc
+  // text stays libseccomp's own description of the filter.
+  bool simplify = true;
 };
 
 struct Filter {

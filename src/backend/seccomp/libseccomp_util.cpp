@@ -42,6 +42,19 @@ std::optional<std::string> exportFilter(scmp_filter_ctx ctx, bool pfc, std::stri
   return out;
 }
 
+scmp_compare compareOp(ir::ArgCondition::Op op) {
+  switch (op) {
+    case ir::ArgCondition::Op::Eq: return SCMP_CMP_EQ;
+    case ir::ArgCondition::Op::Ne: return SCMP_CMP_NE;
+    case ir::ArgCondition::Op::Lt: return SCMP_CMP_LT;
+    case ir::ArgCondition::Op::Le: return SCMP_CMP_LE;
+    case ir::ArgCondition::Op::Gt: return SCMP_CMP_GT;
+    case ir::ArgCondition::Op::Ge: return SCMP_CMP_GE;
+    case ir::ArgCondition::Op::MaskedEq: return SCMP_CMP_MASKED_EQ;
+  }
+  return SCMP_CMP_EQ;
+}
+
 const char* compareOpName(ir::ArgCondition::Op op) {
   switch (op) {
     case ir::ArgCondition::Op::Eq: return "SCMP_CMP_EQ";

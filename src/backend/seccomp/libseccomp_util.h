@@ -19,6 +19,8 @@ using CtxPtr = std::unique_ptr<void, CtxDeleter>;
 
 // Runs seccomp_export_bpf (pfc = false) or seccomp_export_pfc (pfc = true) into a memfd and returns the
 // bytes; nullopt with *error on failure.
+// libseccomp's comparison (SCMP_CMP_*) for ward's.
+scmp_compare compareOp(ir::ArgCondition::Op op);
 // libseccomp's name of a comparison ("SCMP_CMP_MASKED_EQ"), as LXC's seccomp v2 files and the OCI JSON
 // form write it.
 const char* compareOpName(ir::ArgCondition::Op op);

@@ -65,6 +65,36 @@ TEST_F(SeccompKernel, AllowedWorkDeniedReturnThePolicysErrno) {
   EXPECT_EQ(o.results[10], -EPERM);   // the filter answered, not the (possibly missing) x32 ABI
 }
 
+// Issue 16.4: a masked deny next to an unconditional allow (examples/privileged-wireguard.ward's ioctl), as
+// shipped (the ordered fallback, simplified), in the kernel on x86_64 and i386.
+TEST_F(SeccompKernel, MaskedIoctlDenyNextToAnAllow) {
+  constexpr long kTiocsti = 0x5412, kTioclinux = 0x541c, kFionread = 0x541b;
+  auto p = policy("io", errnoAction(38), {rule("write", allow()), rule("exit_group", allow()), rule("ioctl", allow(), {}, 3),
+                                          rule("ioctl", errnoAction(1), {cond(1, Op::MaskedEq, kTiocsti, 0xffffffff)}, 4),
+                                          rule("ioctl", errnoAction(1), {cond(1, Op::MaskedEq, kTioclinux, 0xffffffff)}, 5)});
+  const std::string bytes = bpfArtifact(p);
+  auto o = runInChild(bytes, {
+                                 [] { return sys(SYS_ioctl, -1, kTiocsti, 0); },                      // denied
+                                 [] { return sys(SYS_ioctl, -1, kTiocsti | (1L << 32), 0); },         // upper half ignored
+                                 [] { return sys(SYS_ioctl, -1, kTioclinux, 0); },                    // denied
+                                 [] { return sys(SYS_ioctl, -1, kFionread, 0); },                     // allowed: EBADF
+                                 [] { return sys(SYS_ioctl, -1, 0, 0); },                             // allowed: EBADF
+                             });
+  ASSERT_TRUE(o.loaded) << o.error;
+  ASSERT_EQ(o.results.size(), 5u) << "signal " << o.signal;
+  EXPECT_EQ(o.results[0], -EPERM);
+  EXPECT_EQ(o.results[1], -EPERM);
+  EXPECT_EQ(o.results[2], -EPERM);
+  EXPECT_EQ(o.results[3], -EBADF);
+  EXPECT_EQ(o.results[4], -EBADF);
+  if (!ia32Available()) return;
+  auto i = runInChild(bytes, {[] { return int80(54 /* i386 ioctl */, -1, kTiocsti, 0); },
+                              [] { return int80(54, -1, kFionread, 0); }});
+  ASSERT_EQ(i.results.size(), 2u) << "signal " << i.signal;
+  EXPECT_EQ(i.results[0], -EPERM);
+  EXPECT_EQ(i.results[1], -EBADF);
+}
+
 TEST_F(SeccompKernel, KillActionKillsWithSigsys) {
   const std::string bytes = bpfArtifact(webPolicy());
   auto o = runInChild(bytes, {[] { return sys(SYS_getppid); }, [] { return sys(SYS_kexec_load, 0, 0, 0, 0); },
