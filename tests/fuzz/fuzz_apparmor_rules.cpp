@@ -1,5 +1,6 @@
 // libFuzzer target: AppArmor profile text as the verifier reads it (LXC's profiles and abstractions, a
 // profile named by a config), then the questions the verifier asks of the rules it parsed.
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -14,8 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)ward::verify::aa::mountAccess(rules, "securityfs", "/sys/kernel/security");
   (void)ward::verify::aa::networkAccess(rules, "packet", "raw");
   (void)ward::verify::aa::capabilityAccess(rules, "sys_admin");
-  // Patterns from the input against paths from the input: the glob matcher must stay bounded.
-  auto half = text.size() / 2;
-  (void)ward::verify::aa::globMatch(text.substr(0, half), text.substr(half));
+  // The input's first line as a pattern against its second line as a path: the glob matcher must stay
+  // bounded (a hostile rule in a profile an LXC config names reaches it).
+  auto nl = text.find('\n');
+  if (nl != std::string_view::npos) {
+    auto rest = text.substr(nl + 1);
+    (void)ward::verify::aa::globMatchBounded(text.substr(0, std::min<std::size_t>(nl, 1024)),
+                                            rest.substr(0, std::min<std::size_t>(rest.find('\n'), 4096)));
+  }
   return 0;
 }
