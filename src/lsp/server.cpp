@@ -108,14 +108,21 @@ class Server {
       // Enqueue the batch under one lock, cancellations first: a request and its cancellation read
       // together never race.
       std::lock_guard<std::mutex> lock(mutex_);
+      // A method that is not a string is "" here (json::value would throw on this thread and end the
+      // process); the dispatcher answers such a message with InvalidRequest.
+      auto methodOf = [](const json& m) -> std::string {
+        if (!m.is_object()) return "";
+        auto it = m.find("method");
+        return it != m.end() && it->is_string() ? it->get<std::string>() : "";
+      };
       for (const auto& m : messages)
-        if (m.is_object() && m.value("method", "") == "$/cancelRequest" && m.contains("params") &&
+        if (methodOf(m) == "$/cancelRequest" && m.contains("params") &&
             m["params"].is_object() && m["params"].contains("id"))
           cancelled_.insert(m["params"]["id"].dump());
       if (cancelled_.size() > 4096) cancelled_.clear();  // ids of requests answered long ago
       for (auto& m : messages) {
-        if (m.is_object() && m.value("method", "") == "$/cancelRequest") continue;
-        const bool exit = m.is_object() && m.value("method", "") == "exit";
+        if (methodOf(m) == "$/cancelRequest") continue;
+        const bool exit = methodOf(m) == "exit";
         queue_.push_back({std::move(m), false, nullptr});
         if (exit) {
           more = false;

@@ -64,6 +64,10 @@ TEST(LspProtocol, MalformedInputNeverStopsTheServer) {
   h.send({{"jsonrpc", "2.0"}, {"id", 99}, {"result", 1}});  // a response to nothing: ignored
   h.send({{"jsonrpc", "2.0"}, {"id", 7}});                  // no method
   EXPECT_EQ(h.next()["error"]["code"], -32600);
+  // A method that is not a string (found by fuzz_lsp: the reader thread threw and the process aborted).
+  h.send({{"jsonrpc", "2.0"}, {"id", 8}, {"method", {{"textDocument", 1}}}});
+  EXPECT_EQ(h.next()["error"]["code"], -32600);
+  h.send({{"jsonrpc", "2.0"}, {"method", 5}});              // the same as a notification: ignored
   // Wrong parameter shapes are InvalidParams, never a crash.
   EXPECT_EQ(h.request("textDocument/hover", {{"textDocument", 5}})["error"]["code"], -32602);
   EXPECT_EQ(h.request("textDocument/hover", json::array())["error"]["code"], -32602);
