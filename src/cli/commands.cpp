@@ -415,6 +415,8 @@ int run(int argc, char** argv) {
   diffCmd->add_option("--policy", diffArgs.policy, "compare this policy of both files");
   diffCmd->add_option("--format", diffArgs.format, "text (default), json or sarif")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
+  bool diffLxc = false;
+  diffCmd->add_flag("--lxc-config", diffLxc, "sides that are not .ward files are LXC container configs (else: lxc:PATH)");
 
   VerifyArgs verifyArgs;
   auto* verifyCmd = app.add_subcommand("verify", "verify policies (or an existing LXC/OCI configuration) against the escape catalog");
@@ -542,7 +544,7 @@ int run(int argc, char** argv) {
       return kExitInvalid;
     }
   }
-  DiffEnv diffEnv{loadOptions(g), useColor(g), g.diagnosticsFormat == "json"};
+  DiffEnv diffEnv{loadOptions(g), useColor(g), g.diagnosticsFormat == "json", diffLxc};
   if (*check && !baselineArgs.baseline.empty()) {
     baselineArgs.files = checkArgs.files;
     const int gate = cmdCheckBaseline(diffEnv, baselineArgs);

@@ -1,6 +1,7 @@
 #include "cli/diff_command.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -8,8 +9,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "backend/backend.h"
+#include "base/process.h"
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "diff/diff.h"
+#include "lower/lower.h"
+#include "verify/audit.h"
 #include "report/render.h"
 #include "report/sarif.h"
 #include "ward/config.h"
@@ -24,8 +30,87 @@ struct Loaded {
   std::vector<driver::CompiledPolicy> policies;
 };
 
-std::optional<Loaded> loadSide(driver::Session& s, const DiffEnv& env, const std::string& file,
-                               const std::string& policy) {
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// What a side names: a .ward file, an OCI config.json, an LXC config, or REV:path of a .ward file in git.
+enum class SideKind { Ward, Lxc, Oci, GitRevision };
+SideKind sideKind(std::string& arg, bool lxcConfig) {
+  for (const auto& [prefix, kind] : {std::pair{"lxc:", SideKind::Lxc}, std::pair{"oci:", SideKind::Oci}})
+    if (arg.rfind(prefix, 0) == 0) {
+      arg = arg.substr(4);
+      return kind;
+    }
+  std::error_code ec;
+  if (!std::filesystem::exists(arg, ec) && arg.find(':') != std::string::npos) return SideKind::GitRevision;
+  if (endsWith(arg, ".json")) return SideKind::Oci;
+  if (lxcConfig && !endsWith(arg, ".ward")) return SideKind::Lxc;
+  return SideKind::Ward;
+}
+
+// Reads REV:path through `git show` (so a policy's relative imports come from the same revision), anything
+// else from the filesystem.
+struct GitReader : sema::FileReader {
+  std::string rev;   // "REV:" (with the colon)
+  std::optional<std::string> read(const std::string& path) const override {
+    if (path.rfind(rev, 0) != 0) return sema::FileReader::read(path);
+    std::string spec = rev + std::filesystem::path(path.substr(rev.size())).lexically_normal().string();
+    RunResult r = runProcess({"git", "show", spec});
+    if (r.status != 0) return std::nullopt;
+    return std::move(r.out);
+  }
+};
+
+// Lowers policies loaded from text and builds their filters, as driver::build does for files.
+std::optional<Loaded> compileLoaded(driver::Session& s, const std::string& name, std::vector<ir::Policy> policies,
+                                    const std::string& only) {
+  Loaded out{name, {}};
+  backend::Options bo;
+  bo.allocate = false;
+  bo.artifactDir = "/etc/ward";
+  for (auto& p : policies) {
+    if (!only.empty() && p.name != only) continue;
+    std::size_t before = s.diags.size();
+    lower::lower(p, s.diags);
+    driver::toSessionSpans(s, p, before);
+    before = s.diags.size();
+    bo.containerName = p.name;
+    auto artifacts = backend::emit("seccomp", p, bo, s.diags);
+    driver::toSessionSpans(s, p, before);
+    if (s.diags.hasErrors()) return std::nullopt;
+    out.policies.push_back({std::move(p), std::move(artifacts)});
+  }
+  if (out.policies.empty()) {
+    s.diags.error(Code::E0211, {}, only.empty() ? name + " declares no policy" : "no policy named '" + only + "' in " + name);
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<Loaded> loadSide(driver::Session& s, const DiffEnv& env, std::string file, const std::string& policy) {
+  const SideKind kind = sideKind(file, env.lxcConfig);
+  if (kind == SideKind::Lxc || kind == SideKind::Oci) {
+    verify::Audited a = kind == SideKind::Lxc ? verify::auditLxcConfig(s.sources, file) : verify::auditOciConfig(s.sources, file);
+    for (const auto& e : a.errors) s.diags.error(Code::E2005, {}, e);
+    if (!a.ok()) return std::nullopt;
+    return Loaded{file, {{std::move(a.policy), std::move(a.artifacts)}}};
+  }
+  if (kind == SideKind::GitRevision) {
+    RunResult r = runProcess({"git", "show", file});
+    if (r.status != 0) {
+      s.diags.error(Code::E0107, {}, "cannot read '" + file + "': " +
+                                         (r.spawnError.empty() ? std::string(trim(r.err)) : r.spawnError));
+      return std::nullopt;
+    }
+    GitReader reader;
+    reader.rev = file.substr(0, file.find(':') + 1);
+    driver::LoadOptions lo = env.load;
+    lo.reader = &reader;
+    driver::Loaded l = driver::loadText(s, file, std::move(r.out), lo);
+    if (!l.ok) return std::nullopt;
+    return compileLoaded(s, file, std::move(l.policies), policy);
+  }
   driver::CompileOptions o;
   o.load = env.load;
   if (!policy.empty()) o.policy = policy;
@@ -40,6 +125,8 @@ std::optional<Loaded> loadSide(driver::Session& s, const DiffEnv& env, const std
 std::string bpfOf(const driver::CompiledPolicy& cp) {
   for (const auto& a : cp.artifacts)
     if (a.fileName == cp.policy.name + ".bpf") return a.content;
+  for (const auto& a : cp.artifacts)
+    if (endsWith(a.fileName, ".bpf")) return a.content;
   return {};
 }
 

@@ -11,8 +11,13 @@ struct DiffEnv {
   driver::LoadOptions load;
   bool color = false;
   bool jsonDiagnostics = false;   // --diagnostics-format=json
+  bool lxcConfig = false;         // --lxc-config: sides that are not .ward files are LXC configs
 };
 
+// A side is a .ward file, REV:path (a .ward file as git has it at REV, read with `git show`; its imports
+// resolve through the search path and relative to the working tree), an OCI config.json (*.json or
+// oci:PATH) or an LXC container config (lxc:PATH, or any non-.ward file with --lxc-config), audited as
+// `ward verify --lxc-config/--oci` does.
 struct DiffArgs {
   std::string oldFile, newFile;
   std::string policy;             // --policy NAME: compare this policy of both files

@@ -289,15 +289,55 @@ void compareSeccomp(const ir::Policy& a, const std::string& bpfA, const ir::Poli
     ++g.count;
     if (!g.example || (argsText(*g.example).empty() && !argsText(c).empty())) g.example = &c;
   }
+  // Syscalls that differ the same way for any argument, on the same arches and by the same rules, are one
+  // difference: "x86_64 {mount, umount2}: ERRNO(1) -> ALLOW"; numbers without a name become ranges.
+  struct Merged {
+    std::vector<std::string> names;
+    std::vector<std::uint32_t> numbers;
+    Span oldSpan, newSpan;
+  };
+  std::map<std::tuple<std::string, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>, Merged> merged;
+  std::vector<std::tuple<std::string, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>> mergedOrder;
   for (const auto& key : order) {
     const Group& g = groups[key];
     const auto& [name, ra, rb] = key;
     std::string arches;
     for (const auto& x : g.arches) arches += (arches.empty() ? "" : ",") + x;
+    const Span os = ruleSpan(a, name, ra), ns = ruleSpan(b, name, rb);
     std::string ex = argsText(*g.example);
-    std::string what = fmt::format("{} {}: {} -> {}", arches, name, bpf::describe(ra), bpf::describe(rb));
-    if (!ex.empty()) what += fmt::format(" (e.g. {}; {} cell{})", ex, g.count, g.count == 1 ? "" : "s");
-    addDiff(out, Layer::Seccomp, seccompDirection(ra, rb), std::move(what), ruleSpan(a, name, ra), ruleSpan(b, name, rb));
+    if (!ex.empty()) {
+      std::string what = fmt::format("{} {}: {} -> {} (e.g. {}; {} cell{})", arches, name, bpf::describe(ra),
+                                     bpf::describe(rb), ex, g.count, g.count == 1 ? "" : "s");
+      addDiff(out, Layer::Seccomp, seccompDirection(ra, rb), std::move(what), os, ns);
+      continue;
+    }
+    auto mk = std::make_tuple(arches, ra, rb, os.begin + (os.valid() ? os.file << 24 : 0u),
+                              ns.begin + (ns.valid() ? ns.file << 24 : 0u));
+    auto [it, fresh] = merged.try_emplace(mk);
+    if (fresh) mergedOrder.push_back(mk);
+    it->second.oldSpan = os;
+    it->second.newSpan = ns;
+    if (g.example->syscall.empty()) it->second.numbers.push_back(static_cast<std::uint32_t>(g.example->nr));
+    else it->second.names.push_back(name);
+  }
+  for (const auto& mk : mergedOrder) {
+    Merged& m = merged[mk];
+    const auto& [arches, ra, rb, ok, nk] = mk;
+    std::sort(m.numbers.begin(), m.numbers.end());
+    for (std::size_t i = 0; i < m.numbers.size();) {
+      std::size_t j = i;
+      while (j + 1 < m.numbers.size() && m.numbers[j + 1] == m.numbers[j] + 1) ++j;
+      m.names.push_back(i == j ? fmt::format("nr {}", m.numbers[i]) : fmt::format("nr {}-{}", m.numbers[i], m.numbers[j]));
+      i = j + 1;
+    }
+    const Direction dir = seccompDirection(ra, rb);
+    std::string list;
+    const std::size_t shown = dir == Direction::Changed ? std::min<std::size_t>(m.names.size(), 8) : m.names.size();
+    for (std::size_t i = 0; i < shown; ++i) list += (i ? ", " : "") + m.names[i];
+    if (shown < m.names.size()) list += fmt::format(" and {} more", m.names.size() - shown);
+    if (m.names.size() > 1) list = "{" + list + "}";
+    addDiff(out, Layer::Seccomp, dir, fmt::format("{} {}: {} -> {}", arches, list, bpf::describe(ra), bpf::describe(rb)),
+            m.oldSpan, m.newSpan);
   }
   for (const auto& u : undecided)
     addDiff(out, Layer::Seccomp, Direction::PossiblyWider, u + ": argument space too large to decide exactly", {}, {});

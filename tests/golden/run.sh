@@ -3,6 +3,7 @@
 #   tests/golden/diagnostics/NAME.ward -> NAME.expected   (exit code + text diagnostics of `ward check`)
 #   tests/golden/ir/NAME.ward          -> NAME.json       (`ward dump-ir`)
 #   examples/NAME.ward                 -> artifacts/NAME/ (every artifact of `ward compile`)
+#   tests/golden/diff/A.ward, B.ward   -> diff/A--B.expected (exit code + `ward diff A B`, each pair once)
 # Run with --update (or tests/golden/update.sh) to rewrite the expectations on purpose; review the diff.
 set -uo pipefail
 src=${WARD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -52,6 +53,17 @@ for f in examples/*.ward; do
       [ -e "$e" ] && [ ! -e "$out/$(basename "$e")" ] && { echo "FAIL $f: $(basename "$e") no longer written"; fail=$((fail + 1)); }
     done
   fi
+done
+
+diffs=(tests/golden/diff/*.ward)
+for ((i = 0; i < ${#diffs[@]}; i++)); do
+  for ((j = i + 1; j < ${#diffs[@]}; j++)); do
+    a=${diffs[i]}; b=${diffs[j]}
+    out="$tmp/diff-$(basename "$a" .ward)--$(basename "$b" .ward)"
+    "$ward" --color never diff "$a" "$b" > "$out.txt" 2>&1; rc=$?
+    { echo "exit $rc"; cat "$out.txt"; } > "$out"
+    compare "tests/golden/diff/$(basename "$a" .ward)--$(basename "$b" .ward).expected" "$out" "diff $a $b"
+  done
 done
 
 if [ $update = 1 ]; then echo "updated $count golden files"; exit 0; fi

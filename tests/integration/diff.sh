@@ -63,6 +63,24 @@ r = [x for x in s["runs"][0]["results"] if x["ruleId"] == "DIFF-WIDER"]
 assert r and r[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 4, r
 PY
 
+# REV:path sides: the baseline as git has it on main, the pull request's file in the working tree.
+if command -v git >/dev/null; then
+  repo="$work/repo"
+  mkdir -p "$repo/policies" && cp "$work/base.ward" "$repo/policies/web.ward"
+  (cd "$repo" && git init -q -b main && git add . && git -c user.email=t@t -c user.name=t commit -qm base &&
+   cp "$work/pr.ward" policies/web.ward)
+  set +e
+  (cd "$repo" && "$ward" --color never check --baseline main:policies/web.ward policies/web.ward) 2>"$work/rev.err"; rc=$?
+  set -e
+  [[ $rc == 1 ]] || fail "check --baseline main:path exit $rc (want 1)"
+  grep -q "^policies/web.ward:4:23: error: web: capabilities wider: keeps sys_admin" "$work/rev.err" || fail "REV gate: $(cat "$work/rev.err")"
+  (cd "$repo" && "$ward" diff main:policies/web.ward main:policies/web.ward >/dev/null) || fail "REV self diff"
+  set +e
+  (cd "$repo" && "$ward" diff main:nosuch.ward policies/web.ward) 2>"$work/norev.err"; rc=$?
+  set -e
+  [[ $rc == 2 ]] && grep -q "cannot read 'main:nosuch.ward'" "$work/norev.err" || fail "missing REV:path: exit $rc"
+fi
+
 # Invalid input: exit 2 with file:line:col.
 printf 'policy web {\n  capabilities { keep ; }\n}\n' >"$work/bad.ward"
 set +e
