@@ -73,6 +73,7 @@ struct SeccompCell {
   std::string syscall;     // libseccomp's name ("" when none)
   std::uint64_t args[6] = {0, 0, 0, 0, 0, 0};
   std::uint32_t oldRet = 0, newRet = 0;   // SECCOMP_RET_* of each program
+  bool anyArguments = false;   // the programs differ this way for every argument value (args are all zero)
 };
 // Every cell on which the two programs decide differently (nullopt on a malformed program).
 // `undecided` gets "arch nr" for syscalls whose argument space could not be split exactly (too many cells,

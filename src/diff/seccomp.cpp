@@ -202,7 +202,10 @@ std::optional<std::vector<SeccompCell>> seccompCells(const std::string& bpfA, co
   if (!pb) return std::nullopt;
   if (bpfA == bpfB) return std::vector<SeccompCell>{};   // the same program decides every cell the same way
   std::set<std::uint32_t> nrs;
-  for (std::uint32_t n = 0; n < 1024; ++n) nrs.insert(n);
+  for (std::uint32_t n = 0; n < 1024; ++n) {   // every number of the tables, named or not
+    nrs.insert(n);
+    nrs.insert(n | bpf::kX32SyscallBit);
+  }
   for (const auto* p : {&*pa, &*pb})
     for (const auto& in : *p)
       if ((in.code & kClass) == kJmp && (in.code & kOp) != kJa)
@@ -235,9 +238,20 @@ std::optional<std::vector<SeccompCell>> seccompCells(const std::string& bpfA, co
         cells.push_back(c);
       };
       std::set<std::uint32_t> assigned;
+      const std::size_t first = cells.size();
       Explorer ex{*pa, *pb, words, onDiff};
       if ((inexact || !ex.explore(base, assigned)) && undecided)
         undecided->push_back(fmt::format("{} {}", named.name, nr));
+      // Every leaf differed the same way: the arguments do not matter; one cell, arguments zero.
+      const std::size_t leaves = kMaxCellsPerSyscall - ex.budget, differing = cells.size() - first;
+      const bool same = std::all_of(cells.begin() + static_cast<std::ptrdiff_t>(first), cells.end(), [&](const SeccompCell& c) {
+        return c.oldRet == cells[first].oldRet && c.newRet == cells[first].newRet;
+      });
+      if (differing > 0 && differing == leaves && same) {
+        cells.resize(first + 1);
+        cells[first].anyArguments = true;
+        std::fill(std::begin(cells[first].args), std::end(cells[first].args), 0);
+      }
     }
   }
   return cells;
@@ -275,19 +289,29 @@ void compareSeccomp(const ir::Policy& a, const std::string& bpfA, const ir::Poli
     std::set<std::string> arches;
     std::size_t count = 0;
     const SeccompCell* example = nullptr;
-    bool anyArgs = true;   // every differing cell of the group has all-zero args... or args do not matter
+    bool anyArguments = true;   // on every arch, every argument value differs the same way
   };
   std::map<std::tuple<std::string, std::uint32_t, std::uint32_t>, Group> groups;
   std::vector<std::tuple<std::string, std::uint32_t, std::uint32_t>> order;
   for (const auto& c : *cells) {
-    std::string name = c.syscall.empty() ? fmt::format("nr {}", c.nr) : c.syscall;
+    // Numbers outside the tables (0..1023, and x32's 0x40000000 + 0..1023) are represented by the cells
+    // around the programs' constants, which depend on the filters' shape: they are named as one range.
+    const auto n = static_cast<std::uint32_t>(c.nr);
+    const bool inTable = c.arch == "x32" ? (n & ~bpf::kX32SyscallBit) < 1024 : n < 1024;
+    std::string name = !c.syscall.empty() ? c.syscall : inTable ? fmt::format("nr {}", c.nr) : "nr >1023";
     auto key = std::make_tuple(name, c.oldRet, c.newRet);
     auto [it, fresh] = groups.try_emplace(key);
     if (fresh) order.push_back(key);
     Group& g = it->second;
     g.arches.insert(c.arch);
     ++g.count;
-    if (!g.example || (argsText(*g.example).empty() && !argsText(c).empty())) g.example = &c;
+    g.anyArguments = g.anyArguments && c.anyArguments;
+    // The example: the smallest differing argument vector (stable whatever shape the filters have).
+    if (!c.anyArguments && (!g.example || g.example->anyArguments ||
+                            std::lexicographical_compare(std::begin(c.args), std::end(c.args),
+                                                         std::begin(g.example->args), std::end(g.example->args))))
+      g.example = &c;
+    if (!g.example) g.example = &c;
   }
   // Syscalls that differ the same way for any argument, on the same arches and by the same rules, are one
   // difference: "x86_64 {mount, umount2}: ERRNO(1) -> ALLOW"; numbers without a name become ranges.
@@ -304,10 +328,10 @@ void compareSeccomp(const ir::Policy& a, const std::string& bpfA, const ir::Poli
     std::string arches;
     for (const auto& x : g.arches) arches += (arches.empty() ? "" : ",") + x;
     const Span os = ruleSpan(a, name, ra), ns = ruleSpan(b, name, rb);
-    std::string ex = argsText(*g.example);
-    if (!ex.empty()) {
-      std::string what = fmt::format("{} {}: {} -> {} (e.g. {}; {} cell{})", arches, name, bpf::describe(ra),
-                                     bpf::describe(rb), ex, g.count, g.count == 1 ? "" : "s");
+    if (!g.anyArguments) {
+      std::string ex = argsText(*g.example);
+      std::string what = fmt::format("{} {}: {} -> {} (for some arguments, e.g. {})", arches, name, bpf::describe(ra),
+                                     bpf::describe(rb), ex.empty() ? "all zero" : ex);
       addDiff(out, Layer::Seccomp, seccompDirection(ra, rb), std::move(what), os, ns);
       continue;
     }
@@ -317,7 +341,8 @@ void compareSeccomp(const ir::Policy& a, const std::string& bpfA, const ir::Poli
     if (fresh) mergedOrder.push_back(mk);
     it->second.oldSpan = os;
     it->second.newSpan = ns;
-    if (g.example->syscall.empty()) it->second.numbers.push_back(static_cast<std::uint32_t>(g.example->nr));
+    if (g.example->syscall.empty() && name != "nr >1023")   // x32 numbers without __X32_SYSCALL_BIT
+      it->second.numbers.push_back(static_cast<std::uint32_t>(g.example->nr) & ~bpf::kX32SyscallBit);
     else it->second.names.push_back(name);
   }
   for (const auto& mk : mergedOrder) {
