@@ -17,7 +17,12 @@ struct Artifact {
 };
 
 struct Options {
-  std::string stateDir = "/var/lib/ward";   // SELinux MCS registry and other state
+  std::string stateDir = "/var/lib/ward";   // SELinux MCS registry, id range registry
+  // The host's subordinate id files: `idmap auto` takes its ranges from root's entries there (see
+  // common/idmap_registry.h). `ward` reads WARD_SUBUID / WARD_SUBGID for these (docs/ward.1); tests point
+  // them at fixtures so no test depends on the host's files.
+  std::string subuidFile = "/etc/subuid";
+  std::string subgidFile = "/etc/subgid";
   std::string containerName;                // for `categories auto` (defaults to the policy name)
   bool allocate = true;                     // false: do not touch the registry (check-only)
   // Where the artifacts live when the container starts (lxc.seccomp.profile and lxc.apparmor.profile

@@ -70,6 +70,8 @@ std::vector<std::string> moduleSearchPath(const Global& g) {
   return sema::searchPath(g.includeDirs, wp, executableDir());
 }
 
+backend::Options hostFiles() { return driver::hostFilesFromEnvironment(); }
+
 bool useColor(const Global& g) {
   return g.color == "always" || (g.color == "auto" && ::isatty(2) && std::getenv("NO_COLOR") == nullptr);
 }
@@ -156,7 +158,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
       for (auto& p : l.policies) policies.push_back(std::move(p));
     }
     if (!s.diags.hasErrors()) {
-      driver::Verified v = driver::verifyPolicies(s, std::move(policies), catalog, cmdFailOn, host);
+      driver::Verified v = driver::verifyPolicies(s, std::move(policies), catalog, cmdFailOn, host, hostFiles());
       findings = std::move(v.findings);
       gate = v.gate;
       failed = v.failed;
@@ -287,6 +289,7 @@ int cmdCompile(const Global& g, const CompileArgs& a) {
       if (!t.empty()) o.targets.push_back(t);
   }
   if (!a.depfile.empty()) o.depfile = a.depfile;
+  o.backend = hostFiles();
   o.backend.stateDir = a.stateDir;
   o.backend.artifactDir = a.installDir;
   o.backend.containerName = a.container;
@@ -449,6 +452,7 @@ int run(int argc, char** argv) {
   dump->add_option("file", dumpFile, "policy file")->required();
 
   CompileArgs ca;
+  ca.stateDir = hostFiles().stateDir;
   auto* compile = app.add_subcommand("compile", "compile policies into artifacts (atomic, deterministic)");
   compile->add_option("files", ca.files, "policy files")->required();
   compile->add_option("-o,--output", ca.outDir, "output directory")->required();
@@ -460,7 +464,7 @@ int run(int argc, char** argv) {
                       "directory the artifacts will live in at container start (default: the output directory)");
   compile->add_option("--container", ca.container, "container name for MCS allocation (default: the policy name)");
 
-  std::string releaseName, releaseState = "/var/lib/ward";
+  std::string releaseName, releaseState = hostFiles().stateDir;
   auto* release = app.add_subcommand("release", "release what a container holds in the state directory (MCS categories, id range)");
   release->add_option("name", releaseName, "container name")->required();
   release->add_option("--state-dir", releaseState, "state directory")->capture_default_str();

@@ -214,6 +214,17 @@ void toSessionSpans(const Session& session, std::vector<verify::Finding>& findin
   }
 }
 
+backend::Options hostFilesFromEnvironment() {
+  backend::Options o;
+  auto env = [](const char* name, std::string& into) {
+    if (const char* v = std::getenv(name); v && *v) into = v;
+  };
+  env("WARD_STATE_DIR", o.stateDir);
+  env("WARD_SUBUID", o.subuidFile);
+  env("WARD_SUBGID", o.subgidFile);
+  return o;
+}
+
 verify::HostFacts thisHost(std::vector<std::string>* why) {
   verify::HostFacts h;
   auto aa = backend::apparmor::hostStatus();
@@ -226,9 +237,13 @@ verify::HostFacts thisHost(std::vector<std::string>* why) {
 }
 
 Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,
-                        std::optional<verify::Level> failOn, const verify::HostFacts& host) {
+                        std::optional<verify::Level> failOn, const verify::HostFacts& host,
+                        const backend::Options& hostFiles) {
   Verified out;
   backend::Options bo;
+  bo.stateDir = hostFiles.stateDir;
+  bo.subuidFile = hostFiles.subuidFile;
+  bo.subgidFile = hostFiles.subgidFile;
   bo.allocate = false;  // checking never takes MCS categories or id ranges
   bo.artifactDir = "/etc/ward";
   for (auto& p : policies) {

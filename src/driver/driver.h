@@ -92,8 +92,18 @@ struct Verified {
 // allocating MCS categories or id ranges), run the verifier on each policy and across them, and warn
 // about `accept` statements that name no catalog entry (W0005).
 // `host`: judge for a particular host (see verify::HostFacts); {} = as written.
+// `hostFiles`: where the registries and subuid/subgid files are (its stateDir, subuidFile, subgidFile;
+// the rest is set here); {} = the host's own.
 Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,
-                        std::optional<verify::Level> failOn, const verify::HostFacts& host = {});
+                        std::optional<verify::Level> failOn, const verify::HostFacts& host = {},
+                        const backend::Options& hostFiles = {});
+
+// The host files ward reads and writes outside a policy, for the front ends to pass on (compile's
+// CompileOptions::backend, verifyPolicies' hostFiles, the language server): the state directory (MCS and id
+// range registries) and the subordinate id files `idmap auto` takes its ranges from. WARD_STATE_DIR,
+// WARD_SUBUID and WARD_SUBGID replace the defaults (/var/lib/ward, /etc/subuid, /etc/subgid); docs/ward.1.
+// The unit tests set them to fixtures (tests/support/main.cpp), so no test reads the host's.
+backend::Options hostFilesFromEnvironment();
 
 // The running host's facts: whether AppArmor and SELinux are enabled (backend/apparmor hostStatus,
 // is_selinux_enabled). `why` gets one line per LSM that is not enabled, in plain words.

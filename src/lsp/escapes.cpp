@@ -55,7 +55,7 @@ std::vector<const EscapeEntry*> VerifierCatalog::all() const {
 }
 
 void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, const VerifierCatalog& catalog,
-                    Diagnostics& diags) {
+                    Diagnostics& diags, const backend::Options& hostFiles) {
   // What `ward check` does after parsing and checking (driver::verifyPolicies), on the policies the checker
   // already resolved. Lowering and backend errors and W0005 come back in `diags` with the findings.
   std::string error;
@@ -65,7 +65,7 @@ void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, 
     return;
   }
   const std::size_t before = session.diags.size();
-  driver::Verified v = driver::verifyPolicies(session, std::move(policies), cat, std::nullopt);
+  driver::Verified v = driver::verifyPolicies(session, std::move(policies), cat, std::nullopt, {}, hostFiles);
   for (std::size_t i = before; i < session.diags.items().size(); ++i) diags.add(session.diags.items()[i]);
   if (!v.ok) return;
   verify::ReportOptions ro;

@@ -37,7 +37,8 @@ class VerifierCatalog : public EscapeCatalog {
 // (no registry allocation, nothing written) and runs the verifier (also across the policies, and W0005 for
 // `accept`s naming no entry), with the same gate and the same diagnostics as `ward check`. Lowering and
 // backend errors are reported instead of findings. Appends to `diags` (spans in the policies' sources).
+// `hostFiles`: the state directory and subuid/subgid files the `idmap auto` preview reads.
 void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, const VerifierCatalog& catalog,
-                    Diagnostics& diags);
+                    Diagnostics& diags, const backend::Options& hostFiles);
 
 }  // namespace ward::lsp

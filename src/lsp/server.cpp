@@ -140,6 +140,7 @@ class Server {
   // ---- verifier thread: one job at a time, only the latest job per document ----
   void verifyLoop() {
     auto catalog = ws_.verifier();
+    const backend::Options hostFiles = ws_.options().hostFiles;
     for (;;) {
       VerifyJob job;
       {
@@ -151,7 +152,7 @@ class Server {
       }
       auto result = std::make_shared<Verified>();
       try {
-        runVerifyJob(job, *catalog, result->findings);
+        runVerifyJob(job, *catalog, result->findings, hostFiles);
       } catch (const std::exception& e) {
         log(std::string("verifier failed: ") + e.what());
         continue;
@@ -362,6 +363,7 @@ ServerOptions defaultOptions() {
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) o.executableDir = exe.parent_path().string();
   if (const char* v = std::getenv("WARD_LSP_VERBOSE")) o.verbose = std::string(v) == "1";
+  o.hostFiles = driver::hostFilesFromEnvironment();
   return o;
 }
 

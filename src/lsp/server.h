@@ -50,11 +50,13 @@ struct ServerOptions {
   // Run the rest of `ward check` (lowering, backends in memory, the verifier) after each clean check, on a
   // thread of its own: a second publishDiagnostics for the same version adds its findings.
   bool verify = true;
+  // The state directory and subuid/subgid files the verifier's `idmap auto` preview reads (only reads).
+  backend::Options hostFiles;
   bool verbose = false;  // log every message to stderr
 };
 
 // Options from the environment: WARD_PATH, the executable's directory (to find the source tree's stdlib
-// from a build tree), WARD_LSP_VERBOSE=1.
+// from a build tree), WARD_LSP_VERBOSE=1, the host files (driver::hostFilesFromEnvironment).
 ServerOptions defaultOptions();
 
 // Serves one client until `exit` or the end of the input. Returns 0 when `exit` followed `shutdown`,

@@ -242,8 +242,9 @@ std::vector<VerifyJob> Workspace::takeVerifyJobs() {
   return jobs;
 }
 
-void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings) {
-  verifyPolicies(job.checked->session, std::move(job.checked->policies), catalog, findings);
+void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings,
+                  const backend::Options& hostFiles) {
+  verifyPolicies(job.checked->session, std::move(job.checked->policies), catalog, findings, hostFiles);
   findings.sort();
 }
 

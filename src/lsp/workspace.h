@@ -38,7 +38,9 @@ struct VerifyJob {
   std::shared_ptr<Checked> checked;
 };
 // Lowers, builds and verifies the job's policies (see escapes.h); safe on any thread.
-void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings);
+// `hostFiles`: the state directory and subuid/subgid files to read (ServerOptions::hostFiles).
+void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings,
+                  const backend::Options& hostFiles);
 
 // Documents larger than this are not verified as you type (`ward verify` still does): the verifier's cost
 // grows faster than linearly with the number of rules.

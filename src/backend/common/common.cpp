@@ -367,7 +367,7 @@ std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, Di
   bool automatic = false;
   auto out = explicitIdmaps(policy, automatic);
   if (!automatic) return out;
-  return idmaps(policy, options, hostIdPool(), diags);
+  return idmaps(policy, options, idPoolFromFiles(options.subuidFile, options.subgidFile), diags);
 }
 
 std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, const IdPool& pool,

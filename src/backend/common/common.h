@@ -110,11 +110,12 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> rootSubidRange(std::strin
 std::string readFileOrEmpty(const std::string& path);
 // Privileged: no maps. Explicit maps: as written. `idmap auto`: the container's own 65536-id range from
 // the id range registry (idmap_registry.h) in options.stateDir, under options.containerName (default the
-// policy name), from `pool` (hostIdPool() for the first overload), for both uid and gid.
+// policy name), from `pool` (for the first overload: the pool of options.subuidFile and subgidFile), for
+// both uid and gid.
 // options.allocate false (check-only): the registry is only read; a container without a range gets the
 // placeholder previewIdRange() gives (the range a compile would take now), and the reason says so.
 // Registry errors go to diags (E1203 registry unusable, E1204 exhausted) and return no maps.
-// Reads the registry (and /etc/subuid, /etc/subgid) and, when allocating, writes it.
+// Reads the registry (and the subuid/subgid files) and, when allocating, writes it.
 std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, Diagnostics& diags);
 std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, const IdPool& pool,
                             Diagnostics& diags);

@@ -247,7 +247,12 @@ IdPool idPool(std::string_view subuidText, std::string_view subgidText) {
   return pool;
 }
 
-IdPool hostIdPool() { return idPool(readFileOrEmpty("/etc/subuid"), readFileOrEmpty("/etc/subgid")); }
+IdPool idPoolFromFiles(const std::string& subuidFile, const std::string& subgidFile) {
+  IdPool pool = idPool(readFileOrEmpty(subuidFile), readFileOrEmpty(subgidFile));
+  if (subuidFile != "/etc/subuid" || subgidFile != "/etc/subgid")
+    pool.description += fmt::format(" (read from {} and {})", subuidFile, subgidFile);
+  return pool;
+}
 
 std::string idRegistryPath(const std::string& stateDir) { return stateDir + "/" + std::string(kFileName); }
 std::string idLockPath(const std::string& stateDir) { return stateDir + "/idmap.lock"; }

@@ -52,8 +52,9 @@ struct IdPool {
 
 // The pool from /etc/subuid and /etc/subgid text (see above).
 IdPool idPool(std::string_view subuidText, std::string_view subgidText);
-// The pool of this host (reads /etc/subuid and /etc/subgid; a missing file has no root entry).
-IdPool hostIdPool();
+// The pool from the files at these paths (backend::Options::subuidFile, subgidFile; a missing file has
+// no root entry); when they are not /etc/subuid and /etc/subgid, the description says which files.
+IdPool idPoolFromFiles(const std::string& subuidFile, const std::string& subgidFile);
 
 struct IdRegistryOptions {
   std::string stateDir = "/var/lib/ward";

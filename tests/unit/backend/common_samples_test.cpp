@@ -9,6 +9,7 @@
 #include "backend/oci/oci.h"
 #include "backend/seccomp/seccomp.h"
 #include "common_fixture.h"
+#include "hermetic.h"
 
 namespace ward::backend {
 namespace {
@@ -19,6 +20,7 @@ TEST(CommonSamples, DISABLED_WriteForIntegrationTests) {
   if (!dir || !*dir) GTEST_SKIP() << "WARD_SAMPLE_DIR not set";
   Options o;
   o.artifactDir = dir;
+  ward::test::hermetic(o);
   o.allocate = false;   // `idmap auto`: the placeholder range; the host's id range registry stays untouched
   for (const auto& p : {ward::testing::webPolicy(), ward::testing::lockedPolicy(), ward::testing::privilegedPolicy(),
                         ward::testing::bridgedPolicy()}) {

@@ -393,5 +393,35 @@ TEST(IdmapsAuto, RegistryErrorsReachTheDiagnostics) {
   EXPECT_EQ(d2.items()[0].code, "E1203");
 }
 
+// backend::Options::subuidFile / subgidFile name the files the pool comes from (the host's by default;
+// fixtures in tests, WARD_SUBUID / WARD_SUBGID for `ward`).
+TEST(IdmapsAuto, ThePoolComesFromTheOptionsFiles) {
+  const std::string fixtures = std::string(WARD_SOURCE_DIR) + "/tests/fixtures/host/";
+  const bc::IdPool root = bc::idPoolFromFiles(fixtures + "subuid.root", fixtures + "subgid.root");
+  ASSERT_EQ(root.slots.size(), 2u);
+  EXPECT_EQ(root.slots[0], (bc::IdSlot{300000, 300000}));
+  EXPECT_EQ(root.slots[1], (bc::IdSlot{365536, 365536}));
+  EXPECT_NE(root.description.find("subuid.root"), std::string::npos) << root.description;
+  EXPECT_EQ(bc::idPoolFromFiles(fixtures + "subuid", fixtures + "subgid").slots.size(), 1000u);   // default pool
+  EXPECT_EQ(bc::idPoolFromFiles("/nonexistent/subuid", "/nonexistent/subgid").slots.size(), 1000u);
+
+  TempDir dir;
+  backend::Options o;
+  o.stateDir = (dir.path / "state").string();
+  o.allocate = false;
+  o.subuidFile = fixtures + "subuid.shared";   // _lxd shares root's only range: nothing is free
+  o.subgidFile = fixtures + "subgid.shared";
+  Diagnostics d;
+  EXPECT_TRUE(bc::idmaps(testing::webPolicy(), o, d).empty());
+  ASSERT_TRUE(d.hasErrors());
+  EXPECT_EQ(d.items().back().code, "E1204");
+  o.subuidFile = fixtures + "subuid.root";
+  o.subgidFile = fixtures + "subgid.root";
+  Diagnostics d2;
+  auto maps = bc::idmaps(testing::webPolicy(), o, d2);
+  ASSERT_EQ(maps.size(), 2u) << (d2.items().empty() ? "" : d2.items()[0].message);
+  EXPECT_TRUE(maps[0].outside == 300000u || maps[0].outside == 365536u) << maps[0].outside;
+}
+
 }  // namespace
 }  // namespace ward

@@ -5,6 +5,7 @@
 
 #include "backend/lxc/lxc.h"
 #include "common_fixture.h"
+#include "hermetic.h"
 
 namespace ward::backend::lxc {
 namespace {
@@ -14,6 +15,7 @@ std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
   o.artifactDir = "/etc/ward";
   o.allocate = false;                       // `idmap auto`: read the id range registry only
   o.stateDir = "/nonexistent/ward-state";
+  ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   Diagnostics d;
   auto a = emit(p, o, d);
   if (out) *out = d;
@@ -228,6 +230,7 @@ TEST(Lxc, ReadOnlyProcPathsThroughTheRootfsMount) {
   Options o;
   o.allocate = false;
   o.stateDir = "/nonexistent/ward-state";
+  ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   o.lxcRootfsMount = "/var/lib/lxcroot/";
   Diagnostics d;
   auto a = emit(p, o, d);

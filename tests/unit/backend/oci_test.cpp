@@ -4,6 +4,7 @@
 
 #include "backend/oci/oci.h"
 #include "common_fixture.h"
+#include "hermetic.h"
 
 namespace ward::backend::oci {
 namespace {
@@ -14,6 +15,7 @@ std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
   Options o;
   o.allocate = false;                       // `idmap auto`: read the id range registry only
   o.stateDir = "/nonexistent/ward-state";
+  ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   Diagnostics d;
   auto a = emit(p, o, d);
   if (out) *out = d;

@@ -10,6 +10,7 @@
 
 #include "base/sha256.h"
 #include "driver/driver.h"
+#include "hermetic.h"
 
 namespace fs = std::filesystem;
 using namespace ward;
@@ -54,6 +55,7 @@ driver::CompileOptions options(const TempDir& t, const std::string& out) {
   driver::CompileOptions o;
   o.outDir = (t.path / out).string();
   o.backend.stateDir = (t.path / "state").string();
+  ward::test::hermetic(o.backend);
   o.backend.artifactDir = "/etc/ward";
   o.load.includeDirs = {std::string(WARD_SOURCE_DIR) + "/stdlib"};
   return o;

@@ -37,6 +37,7 @@
 #include "backend/seccomp/filter.h"
 #include "import/import.h"
 #include "lower/lower.h"
+#include "hermetic.h"
 
 namespace ward::verify {
 namespace {
@@ -285,6 +286,7 @@ std::optional<NamedFilter> throughBackend(ir::Policy p) {
   backend::Options opts;
   opts.allocate = false;
   opts.stateDir = "/nonexistent/ward-state";
+  ward::test::hermetic(opts);
   auto arts = backend::emit("seccomp", p, opts, diags);
   for (const auto& a : arts)
     if (a.fileName == p.name + ".bpf") {

@@ -12,6 +12,7 @@
 #include "verify/report.h"
 #include "verify_fixture.h"
 #include "verify/verify.h"
+#include "hermetic.h"
 
 namespace ward::verify {
 namespace {
@@ -97,6 +98,7 @@ Compiled compile(ir::Policy p) {
   backend::Options opts;
   opts.allocate = false;
   opts.stateDir = "/nonexistent/ward-state";
+  ward::test::hermetic(opts);
   Compiled c{p, {}};
   for (const char* t : {"seccomp", "apparmor", "oci"}) {
     diags = Diagnostics{};
