@@ -1,4 +1,5 @@
 #include "base/diagnostics.h"
+#include "base/suggest.h"
 
 #include <algorithm>
 
@@ -52,19 +53,31 @@ void Diagnostics::sort() {
   });
 }
 
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+namespace {
+// The one edit distance of ward (Levenshtein by rows). `typo`: also count a swap of two adjacent characters
+// as one edit (optimal string alignment) and compare letters without case (base/suggest.h).
+std::size_t distance(std::string_view a, std::string_view b, bool typo) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  auto same = [&](char x, char y) { return typo ? lower(x) == lower(y) : x == y; };
+  std::vector<std::size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      std::size_t sub = prev[j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      if (typo && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], before[j - 2] + 1);
     }
-    std::swap(prev, cur);
+    std::swap(before, prev);   // before: row i - 1
+    std::swap(prev, cur);      // prev: row i
   }
   return prev[b.size()];
 }
+}  // namespace
+
+std::size_t editDistance(std::string_view a, std::string_view b) { return distance(a, b, false); }
+std::size_t typoDistance(std::string_view a, std::string_view b) { return distance(a, b, true); }
 
 std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;

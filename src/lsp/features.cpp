@@ -173,7 +173,7 @@ json Workspace::hover(const json& params) {
     } else if (ctx.where == Context::Where::PolicyBody && ctx.statement.empty()) {
       if (const char* s = sectionDoc(word)) md = s;
     } else if (ctx.where == Context::Where::Section && ctx.statement.empty()) {
-      if (const char* v = verbDoc(ctx.section, word)) md = v;
+      if (std::string v = verbDoc(ctx.section, word); !v.empty()) md = v;
       else if (const auto* l = names::findLimit(word); l && ctx.section == "limits")
         md = fmt::format("**{}** — limit\n\n{}", l->name, l->description);
       else if (ctx.section == "sysctl")
@@ -307,7 +307,7 @@ json Workspace::completion(const json& params) {
         } else if (sec == "sysctl") {
           for (const auto& p : names::namespacedSysctlPatterns()) add(p, ck::Property, "namespaced sysctl");
         } else {
-          for (const auto& v : names::sectionVerbs(sec)) add(v, ck::Keyword, verbDoc(sec, v) ? "verb" : "");
+          for (const auto& v : names::sectionVerbs(sec)) add(v, ck::Keyword, verbDoc(sec, v).empty() ? "" : "verb");
         }
         break;
       }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sema/names.h"
+#include "sema/statements.h"
 
 namespace ward::lsp {
 
@@ -47,75 +48,6 @@ constexpr Doc kKeywords[] = {
      "**group** @name \"description\" { calls...; } — a named set of system calls (and other groups) for "
      "`syscalls` rules. Groups are global once imported."},
     {"use", "**use** NAME, ...; — inserts a fragment's members, as if written here."},
-};
-
-constexpr Doc kSections[] = {
-    {"identity", "**identity** — user namespace and privileges: `idmap auto;`, `idmap uid 0 100000 65536;`, "
-                 "`no_new_privs on;`, `privileged \"reason\";` (no user namespace: container root is host root)."},
-    {"files", "**files** — AppArmor file rules: `read`, `write` (implies read), `append`, `exec`, `link`, `lock`, "
-              "`owner ...`, `deny [kind]` on absolute globs (`*`, `**`, `?`, `{a,b}`)."},
-    {"mounts", "**mounts** — `bind SRC at DST ro|rw [noexec] [optional]`, `tmpfs PATH size N mode M`, and "
-               "`proc`/`sys`/`cgroup` as `ro | mixed | rw | off`. `rw` reopens known escapes."},
-    {"devices", "**devices** — the device cgroup: `allow \"/dev/fuse\" rw;`, `allow char 10:200 \"/dev/net/tun\" rw;` "
-                "(`m` = may mknod)."},
-    {"network", "**network** — `listen tcp 80, 443;`, `connect tcp \"db\" 5432;`, `unix on;`, `raw;`, `packet;`, "
-                "`netlink;`, `bridge \"br0\";`, `ipv6 off;`, or `none;` for an empty network namespace."},
-    {"capabilities", "**capabilities** — `keep setuid, setgid;` (names as in capabilities(7) without `cap_`), "
-                     "`drop net_raw;`, or `keep all;` (only with `privileged`). Everything not kept is dropped."},
-    {"syscalls", "**syscalls** — the seccomp filter: `default errno ENOSYS;`, `arch x86_64, x86, x32;`, "
-                 "`allow @system-service;`, `deny clone(flags & CLONE_NEWUSER != 0) errno EPERM;`, `kill`, "
-                 "`kill_thread`, `trap`, `log`."},
-    {"limits", "**limits** — cgroup limits and rlimits: `memory 512MiB;`, `cpu 1.5;`, `pids 256;`, "
-               "`nofile 1024 4096;`, `io.weight 100;`, `pty 16;` ..."},
-    {"sysctl", "**sysctl** — namespaced sysctls only (`net.*`, `kernel.shm*`, `kernel.msg*`, `kernel.sem`, "
-               "`fs.mqueue.*`, ...): `net.ipv4.ip_unprivileged_port_start = 0;`"},
-    {"selinux", "**selinux** — the SELinux context: `user`, `role`, `type`, `level`, and `categories auto;` "
-                "(a unique MCS pair per container) or explicit `categories c12, c345;`."},
-    {"apparmor", "**apparmor** — `profile \"name\";`, `flags ...;`, `nesting on|off;`, and raw `rule \"...\";` "
-                 "(an escape hatch the verifier reads too)."},
-    {"lxc", "**lxc** — raw LXC keys `set \"lxc.key\" = \"value\";` and hooks `hook pre-start \"/path\";`."},
-    {"verify", "**verify** — the verifier's settings: `fail_on critical|high|medium;` and "
-               "`accept ESC-ID \"reason\";` to accept a known escape (still reported as accepted)."},
-};
-
-struct VerbDoc {
-  std::string_view section, verb;
-  const char* text;
-};
-
-constexpr VerbDoc kVerbs[] = {
-    {"files", "read", "**read** PATHS — allow reading (and listing) the paths."},
-    {"files", "write", "**write** PATHS — allow writing; implies read."},
-    {"files", "append", "**append** PATHS — allow appending only."},
-    {"files", "exec", "**exec** PATHS — allow executing (inheriting this profile)."},
-    {"files", "link", "**link** PATHS — allow creating hard links."},
-    {"files", "lock", "**lock** PATHS — allow file locks."},
-    {"files", "owner", "**owner** KIND PATHS — the rule applies only to files owned by the task's uid."},
-    {"files", "deny", "**deny** [KIND] PATHS — deny every access (or one kind); wins over any allow."},
-    {"syscalls", "allow", "**allow** TARGETS — the calls succeed. Targets: names, `@groups`, `name(conditions)`."},
-    {"syscalls", "deny", "**deny** TARGETS [errno E] — the calls fail with EPERM (or the given errno)."},
-    {"syscalls", "kill", "**kill** TARGETS — the whole process is killed (SECCOMP_RET_KILL_PROCESS)."},
-    {"syscalls", "kill_thread", "**kill_thread** TARGETS — the calling thread is killed."},
-    {"syscalls", "trap", "**trap** TARGETS — SIGSYS is delivered to the thread."},
-    {"syscalls", "log", "**log** TARGETS — the call is allowed and logged."},
-    {"syscalls", "default", "**default** ACTION — the action for unmentioned calls: `allow`, `errno NAME|N`, "
-                            "`kill`, `kill_thread`, `trap`, `log`. ENOSYS is recommended."},
-    {"syscalls", "arch", "**arch** x86_64, x86, x32 — the architectures that get the same rules."},
-    {"syscalls", "foreign", "**foreign** ACTION — the action for any other architecture (default `kill`)."},
-    {"capabilities", "keep", "**keep** CAPS — keep these capabilities (everything else is dropped from all five sets)."},
-    {"capabilities", "drop", "**drop** CAPS — remove a parent's `keep`."},
-    {"network", "listen", "**listen** tcp|udp PORTS — accept connections; a port below 1024 derives net_bind_service."},
-    {"network", "connect", "**connect** tcp|udp [\"host\"] PORTS — outgoing connections."},
-    {"network", "none", "**none** — an empty network namespace (loopback only)."},
-    {"network", "raw", "**raw** — raw IP sockets; derives net_raw (flagged by the verifier)."},
-    {"network", "packet", "**packet** — AF_PACKET sockets; derives net_raw (flagged by the verifier)."},
-    {"mounts", "bind", "**bind** SRC at DST [ro|rw] [noexec] [optional] — a bind mount (nosuid, nodev)."},
-    {"mounts", "tmpfs", "**tmpfs** PATH [size N] [mode M] — a private tmpfs."},
-    {"identity", "idmap", "**idmap** auto | none | uid|gid INSIDE OUTSIDE COUNT — the user namespace's id maps."},
-    {"identity", "privileged", "**privileged** \"reason\" — no user namespace: container root is host root."},
-    {"identity", "no_new_privs", "**no_new_privs** on|off — PR_SET_NO_NEW_PRIVS (default on)."},
-    {"verify", "accept", "**accept** ID \"reason\" — accept a known escape; it is still reported, as accepted."},
-    {"verify", "fail_on", "**fail_on** critical|high|medium — the finding severity that makes `ward check` fail."},
 };
 
 std::string readAll(const std::string& path, bool& ok) {
@@ -187,11 +119,13 @@ std::string dockerCondition(std::string_view syscall, const nlohmann::json& args
 }  // namespace
 
 const char* keywordDoc(std::string_view k) { return lookup(kKeywords, k); }
-const char* sectionDoc(std::string_view s) { return lookup(kSections, s); }
-const char* verbDoc(std::string_view section, std::string_view verb) {
-  for (const auto& v : kVerbs)
-    if (v.section == section && v.verb == verb) return v.text;
-  return nullptr;
+const char* sectionDoc(std::string_view s) {
+  const auto* spec = names::findSection(s);
+  return spec ? spec->doc.data() : nullptr;   // a string literal of statements.def
+}
+std::string verbDoc(std::string_view section, std::string_view verb) {
+  const auto* spec = names::findStatement(section, verb);
+  return spec ? names::statementDoc(*spec) : std::string{};
 }
 
 const std::vector<std::string>& syscallActions() {

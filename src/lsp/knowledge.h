@@ -10,10 +10,12 @@
 
 namespace ward::lsp {
 
-// Markdown, or nullptr when there is nothing to say.
+// Markdown, or nullptr when there is nothing to say. Sections and statements: from their one
+// declaration (sema/statements.def).
 const char* keywordDoc(std::string_view keyword);
 const char* sectionDoc(std::string_view section);
-const char* verbDoc(std::string_view section, std::string_view verb);
+// Markdown, or "" for a verb the section does not have.
+std::string verbDoc(std::string_view section, std::string_view verb);
 // Actions after `default` / `foreign` in syscalls { }.
 const std::vector<std::string>& syscallActions();
 

@@ -740,34 +740,4 @@ const std::vector<std::string>& limitNames() {
   return v;
 }
 
-const std::vector<std::string>& sectionNames() {
-  static const std::vector<std::string> v = {"apparmor", "capabilities", "devices", "files",  "identity",
-                                             "limits",   "lxc",          "mounts",  "network", "selinux",
-                                             "syscalls", "sysctl",       "verify"};
-  return v;
-}
-
-const std::vector<std::string>& sectionVerbs(std::string_view section) {
-  static const std::map<std::string, std::vector<std::string>, std::less<>> t = {
-      {"apparmor", {"flags", "nesting", "profile", "rule"}},
-      {"capabilities", {"drop", "keep"}},
-      {"devices", {"allow"}},
-      {"files", {"append", "deny", "exec", "link", "lock", "owner", "read", "write"}},
-      {"identity", {"idmap", "no_new_privs", "privileged"}},
-      {"limits", {}},
-      {"lxc", {"hook", "set"}},
-      {"mounts", {"bind", "cgroup", "proc", "sys", "tmpfs"}},
-      {"network", {"bridge", "connect", "ipv6", "ipv6_router_advertisements", "listen", "netlink", "none",
-                   "packet", "raw", "unix"}},
-      {"selinux", {"categories", "level", "role", "type", "user"}},
-      {"syscalls", {"allow", "arch", "default", "deny", "foreign", "kill", "kill_thread", "log", "trap"}},
-      {"sysctl", {}},
-      {"verify", {"accept", "fail_on"}},
-  };
-  static const std::vector<std::string> none;
-  if (section == "limits") return limitNames();
-  auto it = t.find(section);
-  return it == t.end() ? none : it->second;
-}
-
 }  // namespace ward::names
