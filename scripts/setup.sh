@@ -20,6 +20,8 @@ PACKAGES=(
   # catatonit for the pause image of `podman kube play`); no
   # service is started: tests/integration/lib/engines.sh starts private daemons and stops them
   docker.io podman golang-github-containers-common catatonit
+  # GNU time (/usr/bin/time -v: wall time and peak RSS for bench/fleet.sh)
+  time
   # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test
   golang-github-docker-docker-dev
   # the real editors of tests/integration/editors_*.sh: Neovim 0.7.2, Vim 9.0 and ALE (Vim's packaged LSP client)

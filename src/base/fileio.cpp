@@ -8,7 +8,7 @@
 
 namespace ward {
 
-std::string writeSyncClose(int fd, std::string_view content, unsigned mode) {
+std::string writeClose(int fd, std::string_view content, unsigned mode, bool sync) {
   auto fail = [&](const char* what) {
     std::string m = std::string(what) + ": " + std::strerror(errno);
     ::close(fd);
@@ -24,9 +24,11 @@ std::string writeSyncClose(int fd, std::string_view content, unsigned mode) {
     done += static_cast<std::size_t>(n);
   }
   if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("cannot chmod");
-  if (::fsync(fd) != 0) return fail("cannot fsync");
+  if (sync && ::fsync(fd) != 0) return fail("cannot fsync");
   if (::close(fd) != 0) return std::string("cannot close: ") + std::strerror(errno);
   return {};
 }
+
+std::string writeSyncClose(int fd, std::string_view content, unsigned mode) { return writeClose(fd, content, mode, true); }
 
 }  // namespace ward

@@ -9,5 +9,7 @@ namespace ward {
 
 // Returns "" on success, else "cannot write|chmod|fsync|close: <strerror>". The fd is always closed.
 std::string writeSyncClose(int fd, std::string_view content, unsigned mode);
+// The same without the fsync, for callers that flush many files at once (syncfs) before renaming them.
+std::string writeClose(int fd, std::string_view content, unsigned mode, bool sync);
 
 }  // namespace ward

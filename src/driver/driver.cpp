@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -18,6 +19,7 @@
 #include "backend/selinux/selinux.h"
 #include "base/fileio.h"
 #include "base/sha256.h"
+#include "driver/staging.h"
 #include "lower/lower.h"
 #include "verify/report.h"
 #include "ward/config.h"
@@ -99,7 +101,16 @@ std::string depfileText(const std::vector<std::string>& targets, const std::vect
   return out;
 }
 
-CompileResult build(Session& session, const std::vector<std::string>& files, const CompileOptions& options) {
+namespace {
+
+// Where produce() puts each output as it is made: false (with diagnostics) stops the compile.
+using Sink = std::function<bool(Output&&)>;
+
+// The pipeline behind build() and compile(): every output goes to `sink` as soon as it exists (manifest
+// last). With `keep`, result.policies holds each lowered policy and its artifacts; without it nothing of a
+// policy stays in memory once its outputs are in the sink.
+CompileResult produce(Session& session, const std::vector<std::string>& files, const CompileOptions& options,
+                      const Sink& sink, bool keep) {
   CompileResult result;
   std::vector<ir::Policy> policies;
   std::set<std::string> deps;
@@ -182,17 +193,34 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
       if (session.diags.hasErrors()) return result;
       for (auto& a : artifacts) {
         outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", t}, {"sha256", sha256Hex(a.content)}});
-        result.outputs.push_back({(fs::path(options.outDir) / a.fileName).string(), a.content});
-        compiled.artifacts.push_back(std::move(a));
+        Output out{(fs::path(options.outDir) / a.fileName).string(), keep ? a.content : std::move(a.content)};
+        if (!sink(std::move(out))) return result;
+        if (keep) compiled.artifacts.push_back(std::move(a));
       }
     }
-    compiled.policy = std::move(p);
-    result.policies.push_back(std::move(compiled));
+    if (keep) {
+      compiled.policy = std::move(p);
+      result.policies.push_back(std::move(compiled));
+    } else {
+      p = ir::Policy{};   // done with it: release the memory now, not after the last policy
+    }
   }
   manifest["inputs"] = inputs;
   manifest["outputs"] = outputs;
-  result.outputs.push_back({(fs::path(options.outDir) / "manifest.json").string(), manifest.dump(2) + "\n"});
+  if (!sink({(fs::path(options.outDir) / "manifest.json").string(), manifest.dump(2) + "\n"})) return result;
   result.ok = true;
+  return result;
+}
+
+}  // namespace
+
+CompileResult build(Session& session, const std::vector<std::string>& files, const CompileOptions& options) {
+  std::vector<Output> outputs;
+  CompileResult result = produce(session, files, options, [&](Output&& o) {
+    outputs.push_back(std::move(o));
+    return true;
+  }, true);
+  result.outputs = std::move(outputs);
   return result;
 }
 
@@ -313,44 +341,42 @@ std::string writeAtomically(const std::string& path, const std::string& content,
 }
 
 CompileResult compile(Session& session, const std::vector<std::string>& files, const CompileOptions& options) {
-  CompileResult result = build(session, files, options);
-  if (!result.ok) return result;
-  std::error_code ec;
-  fs::create_directories(options.outDir, ec);
-  if (ec) {
-    session.diags.error(Code::E2001, {}, "cannot create '" + options.outDir + "': " + ec.message());
-    result.ok = false;
-    return result;
-  }
-  // Stage every file first (temporaries beside their targets), then rename them all, so that an error
-  // while writing leaves every earlier output as it was.
-  struct Staged { std::string tmp, path; };
-  std::vector<Staged> staged;
-  auto abort = [&](const std::string& msg) {
-    for (const auto& s : staged) ::unlink(s.tmp.c_str());
+  // Each output goes to a temporary beside its target as soon as it exists (so a fleet of policies never
+  // sits in memory at once); all are renamed at the end, and on any error every temporary is removed, so
+  // earlier outputs stay as they were.
+  Stager stager(options.outDir);
+  std::vector<Output> written;   // paths only: the content is on disk
+  auto fail = [&](CompileResult& r, const std::string& msg) {
+    stager.abort();
     session.diags.error(Code::E2001, {}, msg);
+    r.ok = false;
+    return r;
+  };
+  bool ioFailed = false;
+  CompileResult result = produce(session, files, options, [&](Output&& o) {
+    if (std::string err = stager.stage(o.path, o.content); !err.empty()) {
+      session.diags.error(Code::E2001, {}, err);
+      ioFailed = true;
+      return false;
+    }
+    written.push_back({std::move(o.path), {}});
+    return true;
+  }, false);
+  result.outputs = std::move(written);
+  if (!result.ok || ioFailed) {
+    stager.abort();
     result.ok = false;
     return result;
-  };
-  for (const auto& out : result.outputs) {
-    std::string tmp = out.path + ".ward-staging";
-    std::string err = writeAtomically(tmp, out.content);
-    if (!err.empty()) return abort(err);
-    staged.push_back({tmp, out.path});
   }
   if (options.depfile) {
     // The depfile names one target, manifest.json (written last, naming every other output): Ninja
     // rejects a depfile that mentions outputs its rule did not declare, so a build rule declares the
     // manifest as its output (as the CMake package's ward_add_policy does).
     std::vector<std::string> targets{result.outputs.back().path};
-    std::string tmp = *options.depfile + ".ward-staging";
-    std::string err = writeAtomically(tmp, depfileText(targets, result.dependencies));
-    if (!err.empty()) return abort(err);
-    staged.push_back({tmp, *options.depfile});
+    if (std::string err = stager.stage(*options.depfile, depfileText(targets, result.dependencies)); !err.empty())
+      return fail(result, err);
   }
-  for (const auto& s : staged)
-    if (::rename(s.tmp.c_str(), s.path.c_str()) != 0)
-      return abort("cannot rename '" + s.tmp + "' to '" + s.path + "': " + std::strerror(errno));
+  if (std::string err = stager.commit(); !err.empty()) return fail(result, err);
   return result;
 }
 

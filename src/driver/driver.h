@@ -67,7 +67,10 @@ struct CompileResult {
 };
 
 // Compiles every policy of `files` (or the one named) into artifacts. On any error nothing is written
-// and earlier outputs are left as they were; on success every output is replaced atomically.
+// and earlier outputs are left as they were; on success every output is replaced atomically. Each output
+// is staged to a temporary beside its target as soon as it is produced (driver/staging.h) and all are
+// renamed at the end, so memory does not grow with the number of policies: result.outputs has the paths
+// only (empty content) and result.policies is empty.
 CompileResult compile(Session& session, const std::vector<std::string>& files, const CompileOptions& options);
 
 // Builds every artifact in memory without writing (used by compile, the hook and tests).

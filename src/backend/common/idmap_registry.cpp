@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <charconv>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -248,7 +250,20 @@ IdPool idPool(std::string_view subuidText, std::string_view subgidText) {
 }
 
 IdPool idPoolFromFiles(const std::string& subuidFile, const std::string& subgidFile) {
-  IdPool pool = idPool(readFileOrEmpty(subuidFile), readFileOrEmpty(subgidFile));
+  // Building the pool costs far more than reading the two small files: a compile of many policies reads
+  // them every time (so an edit between two policies is seen) and builds the pool once per content.
+  static std::mutex mutex;
+  static std::string lastUid, lastGid;
+  static std::optional<IdPool> last;
+  std::string uid = readFileOrEmpty(subuidFile), gid = readFileOrEmpty(subgidFile);
+  std::unique_lock<std::mutex> lock(mutex);
+  if (!last || uid != lastUid || gid != lastGid) {
+    last = idPool(uid, gid);
+    lastUid = std::move(uid);
+    lastGid = std::move(gid);
+  }
+  IdPool pool = *last;
+  lock.unlock();
   if (subuidFile != "/etc/subuid" || subgidFile != "/etc/subgid")
     pool.description += fmt::format(" (read from {} and {})", subuidFile, subgidFile);
   return pool;

@@ -9,8 +9,10 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -216,6 +218,21 @@ bool verifyDecisions(const std::vector<PlannedRule>& plan, const std::string& by
   return true;
 }
 
+// libseccomp resolves a name by scanning its table with strcmp; the backends ask for the same few hundred
+// names for every policy (and several times each), so the answers are kept per (arch, name). Arch 0 is
+// seccomp_syscall_resolve_name's native numbering.
+int resolveName(std::uint32_t token, const std::string& name) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::vector<std::pair<std::uint32_t, int>>> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& answers = known[name];
+  for (const auto& [t, nr] : answers)
+    if (t == token) return nr;
+  const int nr = token == 0 ? seccomp_syscall_resolve_name(name.c_str()) : seccomp_syscall_resolve_name_arch(token, name.c_str());
+  answers.emplace_back(token, nr);
+  return nr;
+}
+
 // The i386 numbers of the calls libseccomp multiplexes through socketcall(2)/ipc(2) on x86
 // (arch/x86/entry/syscalls/syscall_32.tbl: the socket calls since Linux 4.3, SysV IPC since 5.1). accept,
 // send, recv, semop and semtimedop have none: on i386 they exist only behind the multiplexer.
@@ -310,7 +327,7 @@ std::uint32_t actionValue(const ir::Action& a) {
 std::string_view x86Multiplexer(std::string_view syscall) {
   const std::string name(syscall);
   // libseccomp's pseudo numbers on x86: -100..-199 are socketcall(2) calls, -200..-299 ipc(2) calls.
-  const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name.c_str());
+  const int nr = resolveName(SCMP_ARCH_X86, name);
   if (nr <= -100 && nr > -200) return "socketcall";
   if (nr <= -200 && nr > -300) return "ipc";
   return {};
@@ -318,7 +335,7 @@ std::string_view x86Multiplexer(std::string_view syscall) {
 
 std::optional<int> syscallNumberOn(std::string_view syscall, std::uint32_t token) {
   const std::string name(syscall);
-  const int nr = seccomp_syscall_resolve_name_arch(token, name.c_str());
+  const int nr = resolveName(token, name);
   if (nr >= 0) return nr;
   // -10000 and below mean "not on this arch", -1 is __NR_SCMP_ERROR (unknown name).
   if (token != SCMP_ARCH_X86 || x86Multiplexer(syscall).empty()) return std::nullopt;
@@ -330,6 +347,14 @@ std::optional<int> syscallNumberOn(std::string_view syscall, std::uint32_t token
 bool existsOnArch(std::string_view syscall, std::uint32_t token) { return syscallNumberOn(syscall, token).has_value(); }
 
 std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diagnostics& diags) {
+  const std::string key = planKey(effectiveRules(policy), policy.syscalls.defaultAction.value);
+  if (auto hit = cachedPlan(key)) return hit;
+  auto plan = planRulesUncached(policy, diags);
+  if (plan) rememberPlan(key, *plan);
+  return plan;
+}
+
+std::optional<std::vector<PlannedRule>> planRulesUncached(const ir::Policy& policy, Diagnostics& diags) {
   const auto& rules = effectiveRules(policy);
   const ir::Action& def = policy.syscalls.defaultAction.value;
   bool ok = true;
@@ -346,7 +371,7 @@ std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diag
   std::vector<PlannedRule> plan;
   for (const auto& name : order) {
     const auto& group = byName[name];
-    if (seccomp_syscall_resolve_name(name.c_str()) == __NR_SCMP_ERROR) {
+    if (resolveName(0, name) == __NR_SCMP_ERROR) {
       diags.error(Code::E1001, group.front()->span, fmt::format("libseccomp does not know the system call '{}'", name));
       ok = false;
       continue;
@@ -605,7 +630,7 @@ std::optional<Filter> buildFilter(const ir::Policy& policy, const FilterOptions&
   std::set<const PlannedRule*> reported;
   auto add = [&](scmp_filter_ctx c, std::uint32_t token, const PlannedRule& r, std::uint32_t action,
                  const std::vector<scmp_arg_cmp>& args) {
-    const int nr = seccomp_syscall_resolve_name(r.name.c_str());
+    const int nr = resolveName(0, r.name);
     const int rc = seccomp_rule_add_array(c, action, nr, static_cast<unsigned>(args.size()), args.data());
     if (rc >= 0) return;
     ok = false;

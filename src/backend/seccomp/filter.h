@@ -80,6 +80,10 @@ struct PlannedRule {
 };
 // The plan every form (BPF, LXC, OCI) emits, so the three agree. nullopt with E1001 on a rule libseccomp
 // cannot express (conflicting unconditional actions, two comparisons of one argument in one rule).
+// Memoised per process on the rules (spans included) and the default action (filter_cache.h); the
+// backends ask for the plan of every policy several times and a fleet's policies share most of it.
 std::optional<std::vector<PlannedRule>> planRules(const ir::Policy& policy, Diagnostics& diags);
+// The same without the memo.
+std::optional<std::vector<PlannedRule>> planRulesUncached(const ir::Policy& policy, Diagnostics& diags);
 
 }  // namespace ward::backend::seccomp

@@ -23,6 +23,35 @@ struct FilterCache {
   std::size_t bytes = 0;
 };
 
+constexpr std::size_t kPlanCacheEntries = 64;
+
+struct PlanCache {
+  std::mutex mutex;
+  std::map<std::string, std::vector<PlannedRule>> entries;
+  std::deque<std::string> order;
+};
+
+PlanCache& planCache() {
+  static PlanCache cache;
+  return cache;
+}
+
+void appendSpan(std::string& key, const Span& s) {
+  key += std::to_string(s.file);
+  key += ':';
+  key += std::to_string(s.line);
+  key += ':';
+  key += std::to_string(s.col);
+}
+
+void appendAction(std::string& key, const ir::Action& a) {
+  key += std::to_string(static_cast<int>(a.kind));
+  key += '/';
+  key += std::to_string(a.errnoValue);
+  key += '/';
+  key += a.errnoName;
+}
+
 FilterCache& filterCache() {
   static FilterCache cache;
   return cache;
@@ -66,7 +95,59 @@ void rememberFilter(const std::string& key, const Filter& f) {
   }
 }
 
+std::string planKey(const std::vector<ir::SyscallRule>& rules, const ir::Action& def) {
+  std::string key;
+  key.reserve(rules.size() * 48);
+  appendAction(key, def);
+  for (const auto& r : rules) {
+    key += '\n';
+    key += r.name;
+    key += ' ';
+    appendAction(key, r.action);
+    key += ' ';
+    appendSpan(key, r.span);
+    for (const auto& c : r.conditions) {
+      key += ' ';
+      key += std::to_string(c.index);
+      key += ':';
+      key += std::to_string(static_cast<int>(c.op));
+      key += ':';
+      key += std::to_string(c.value);
+      key += ':';
+      key += std::to_string(c.mask);
+      key += '@';
+      appendSpan(key, c.span);
+    }
+  }
+  return key;
+}
+
+std::optional<std::vector<PlannedRule>> cachedPlan(const std::string& key) {
+  auto& c = planCache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  auto it = c.entries.find(key);
+  if (it == c.entries.end()) return std::nullopt;
+  return it->second;
+}
+
+void rememberPlan(const std::string& key, const std::vector<PlannedRule>& plan) {
+  auto& c = planCache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  if (!c.entries.emplace(key, plan).second) return;
+  c.order.push_back(key);
+  while (c.order.size() > kPlanCacheEntries) {
+    c.entries.erase(c.order.front());
+    c.order.pop_front();
+  }
+}
+
 void clearFilterCache() {
+  {
+    auto& p = planCache();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.entries.clear();
+    p.order.clear();
+  }
   auto& c = filterCache();
   std::lock_guard<std::mutex> lock(c.mutex);
   c.entries.clear();

@@ -16,7 +16,12 @@ std::string filterKey(const std::vector<PlannedRule>& plan, const std::vector<st
                       std::uint32_t foreign, const FilterOptions& options);
 std::optional<Filter> cachedFilter(const std::string& key);
 void rememberFilter(const std::string& key, const Filter& filter);
-// Empties the memo (benchmarks that time one build from scratch).
+// The same for planRules(): a key of the effective rules (spans and errno names included: the plan keeps
+// them for the LXC comments) and the default action; at most 64 plans.
+std::string planKey(const std::vector<ir::SyscallRule>& rules, const ir::Action& def);
+std::optional<std::vector<PlannedRule>> cachedPlan(const std::string& key);
+void rememberPlan(const std::string& key, const std::vector<PlannedRule>& plan);
+// Empties the memos (benchmarks that time one build from scratch).
 void clearFilterCache();
 
 }  // namespace ward::backend::seccomp

@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "base/sha256.h"
@@ -157,4 +159,33 @@ TEST(Driver, TargetsSelectOutputsAndDepfileNamesImports) {
 
 TEST(Driver, DepfileEscapesSpaces) {
   EXPECT_EQ(driver::depfileText({"a b"}, {"c"}), "a\\ b: \\\n  c\n\nc:\n");
+}
+
+// Issue 16.8: outputs are staged as they are produced; an error in the last policy (after the others were
+// staged) leaves no file, no temporary and no new output directory behind, and earlier outputs unchanged.
+TEST(Driver, AFailingLastPolicyLeavesNothingStaged) {
+  TempDir t;
+  std::string text;
+  for (int i = 0; i < 12; ++i)
+    text += "policy p" + std::to_string(i) + " {\n  syscalls { default errno ENOSYS; allow read, write; }\n}\n";
+  write(t.path / "fleet.ward", text);
+  write(t.path / "broken.ward", text + "policy zz {\n  syscalls { default errno ENOSYS; deny ioctl(request == 4294967296); }\n}\n");
+  {
+    driver::Session s;
+    auto r = driver::compile(s, {(t.path / "broken.ward").string()}, options(t, "new"));
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(hasCode(s.diags, "E1001"));
+    EXPECT_FALSE(fs::exists(t.path / "new"));
+  }
+  driver::Session ok;
+  ASSERT_TRUE(driver::compile(ok, {(t.path / "fleet.ward").string()}, options(t, "out")).ok);
+  std::map<std::string, std::string> before;
+  for (const auto& e : fs::directory_iterator(t.path / "out")) before[e.path().filename()] = read(e.path());
+  EXPECT_EQ(std::count_if(before.begin(), before.end(), [](const auto& f) { return f.first.ends_with(".bpf"); }), 12);
+  EXPECT_EQ(before.count("manifest.json"), 1u);
+  driver::Session s;
+  EXPECT_FALSE(driver::compile(s, {(t.path / "broken.ward").string()}, options(t, "out")).ok);
+  std::map<std::string, std::string> after;
+  for (const auto& e : fs::directory_iterator(t.path / "out")) after[e.path().filename()] = read(e.path());
+  EXPECT_EQ(before, after);   // also: no .ward-staging temporaries
 }
