@@ -114,6 +114,7 @@ struct VerifyArgs {
   bool all = false;             // also list blocked and n/a entries
   bool thisHost = false;        // judge for the running host: LSMs it does not enforce do not count
   std::string lxcConfig, oci;   // audit configurations ward did not write
+  std::string engine;           // --this-host: only bugs of this runtime family (lxc | oci); "" = every one
 };
 
 verify::Catalog loadCatalogOrReport(const Global& g, driver::Session& s) {
@@ -134,14 +135,20 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
   std::optional<bool> failed;   // set by the policy path: each policy against its own gate
 
   verify::HostFacts host;
-  std::vector<std::string> hostNotes;
-  if (a.thisHost) host = driver::thisHost(&hostNotes);
-  if (a.format == "text")
+  std::vector<std::string> hostNotes, hostErrors;
+  if (a.thisHost) host = driver::thisHost(&hostNotes, &hostErrors);
+  if (!a.engine.empty()) host.engines = a.engine == "lxc" ? verify::lxcEngines() : verify::ociEngines();
+  for (const auto& e : hostErrors) s.diags.error(Code::E2005, {}, e);
+  if (a.format == "text") {
     for (const auto& n : hostNotes) std::fprintf(stderr, "note: --this-host: %s; its layer does not count\n", n.c_str());
+    if (std::string c = driver::describeComponents(host); !c.empty())
+      std::fprintf(stderr, "note: --this-host: judging versions of %s\n", c.c_str());
+  }
 
   if (!a.lxcConfig.empty() || !a.oci.empty()) {
     verify::AuditOptions ao;
     ao.apparmorEnabled = host.apparmorEnabled;
+    host.engines = !a.lxcConfig.empty() ? verify::lxcEngines() : verify::ociEngines();
     verify::Audited audited = !a.lxcConfig.empty() ? verify::auditLxcConfig(s.sources, a.lxcConfig, ao)
                                                    : verify::auditOciConfig(s.sources, a.oci, ao);
     for (const auto& e : audited.errors) s.diags.error(Code::E2005, {}, e);
@@ -193,15 +200,35 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
   return failed.value_or(verify::failsGate(findings, gate)) ? kExitFindings : kExitOk;
 }
 
-int cmdExplain(const Global& g, const std::string& id, bool list) {
+struct ExplainArgs {
+  std::string id, cve;
+  bool list = false, counts = false;
+  verify::ListFilter filter;
+};
+
+int cmdExplain(const Global& g, const ExplainArgs& a) {
   driver::Session s;
   verify::Catalog catalog = loadCatalogOrReport(g, s);
   if (s.diags.hasErrors()) {
     emitDiagnostics(g, s);
     return kExitInternal;
   }
-  if (list || id.empty()) {
-    std::cout << verify::listCatalog(catalog);
+  if (!a.cve.empty()) {
+    auto found = verify::findByCve(catalog, a.cve);
+    if (found.empty()) {
+      std::fprintf(stderr, "ward: error: no catalog entry names %s\n", a.cve.c_str());
+      return kExitInvalid;
+    }
+    for (std::size_t i = 0; i < found.size(); ++i) std::cout << (i ? "\n" : "") << *verify::explain(catalog, found[i]->id);
+    return kExitOk;
+  }
+  if (a.counts) {
+    std::cout << verify::countsTable(catalog);
+    return kExitOk;
+  }
+  const std::string& id = a.id;
+  if (a.list || id.empty()) {
+    std::cout << verify::listCatalog(catalog, a.filter);
     return kExitOk;
   }
   if (auto text = verify::explain(catalog, id)) {
@@ -405,7 +432,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"critical", "high", "medium"}));
   check->add_flag("--all", checkArgs.all, "also list the entries that are blocked or not applicable");
   check->add_flag("--this-host", checkArgs.thisHost,
-                  "judge for this host: AppArmor or SELinux layers it does not enforce do not count");
+                  "judge for this host: the LSMs it enforces, the kernel and runtime versions it runs");
+  check->add_option("--engine", checkArgs.engine, "--this-host: only bugs of the runtimes that start the container")
+      ->check(CLI::IsMember({"lxc", "oci"}));
   BaselineArgs baselineArgs;
   check->add_option("--baseline", baselineArgs.baseline,
                     "also fail (exit 1) when a policy is wider than this baseline file's (docs/diff.md)");
@@ -430,16 +459,23 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   verifyCmd->add_flag("--all", verifyArgs.all, "also list the entries that are blocked or not applicable");
   verifyCmd->add_flag("--this-host", verifyArgs.thisHost,
-                      "judge for this host: AppArmor or SELinux layers it does not enforce do not count");
+                      "judge for this host: the LSMs it enforces, the kernel and runtime versions it runs");
+  verifyCmd->add_option("--engine", verifyArgs.engine, "--this-host: only bugs of the runtimes that start the container")
+      ->check(CLI::IsMember({"lxc", "oci"}));
   auto* lxcOpt = verifyCmd->add_option("--lxc-config", verifyArgs.lxcConfig, "audit an LXC container config (follows lxc.include)");
   auto* ociOpt = verifyCmd->add_option("--oci", verifyArgs.oci, "audit an OCI bundle's config.json");
   lxcOpt->excludes(ociOpt);
 
-  std::string explainId;
-  bool explainList = false;
+  ExplainArgs ea;
+  int explainYear = 0;
   auto* explainCmd = app.add_subcommand("explain", "print an escape catalog entry");
-  explainCmd->add_option("id", explainId, "entry id, e.g. ESC-SYSRQ");
-  explainCmd->add_flag("--list", explainList, "list every entry");
+  explainCmd->add_option("id", ea.id, "entry id, e.g. ESC-SYSRQ");
+  explainCmd->add_option("--cve", ea.cve, "print the entries that name this CVE id");
+  explainCmd->add_flag("--list", ea.list, "list every entry (ID, severity, component, year, title)");
+  explainCmd->add_option("--component", ea.filter.component, "--list: only this component (runc, kernel, config, ...)")
+      ->check(CLI::IsMember(verify::knownComponents()));
+  explainCmd->add_flag("--counts", ea.counts, "the number of entries per component and per year (Markdown)");
+  explainCmd->add_option("--year", explainYear, "--list: only entries disclosed this year")->check(CLI::Range(1999, 2100));
 
   std::vector<std::string> fmtFiles;
   bool fmtCheck = false;
@@ -565,7 +601,11 @@ int run(int argc, char** argv) {
     }
     return checkOrVerify(g, verifyArgs, true);
   }
-  if (*explainCmd) return cmdExplain(g, explainId, explainList);
+  if (*explainCmd) {
+    if (explainYear) ea.filter.year = explainYear;
+    if ((!ea.filter.component.empty() || explainYear) && !ea.list && ea.id.empty()) ea.list = true;
+    return cmdExplain(g, ea);
+  }
   if (*fmtCmd) return cmdFmt(g, fmtFiles, fmtCheck);
   if (*dump) return cmdDumpIr(g, dumpFile);
   if (*compile) return cmdCompile(g, ca);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -253,15 +254,52 @@ backend::Options hostFilesFromEnvironment() {
   return o;
 }
 
-verify::HostFacts thisHost(std::vector<std::string>* why) {
+verify::HostFacts thisHost(std::vector<std::string>* why, std::vector<std::string>* errors, HostQuery query) {
   verify::HostFacts h;
   auto aa = backend::apparmor::hostStatus();
   auto se = backend::selinux::hostStatus();
   h.apparmorEnabled = aa.enabled;
   h.selinuxEnabled = se.enabled;
+  const char* file = query.environment ? std::getenv("WARD_HOST_FACTS") : nullptr;
+  if (file && *file) {
+    std::vector<std::string> problems;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto parsed = in ? verify::parseHostFacts(text.str(), problems) : std::nullopt;
+    if (!in) problems.push_back(std::string("cannot read WARD_HOST_FACTS file ") + file);
+    if (errors)
+      for (const auto& p : problems) errors->push_back(std::string(file) + ": " + p);
+    if (!parsed) return h;
+    if (!parsed->apparmorEnabled) parsed->apparmorEnabled = h.apparmorEnabled;
+    if (!parsed->selinuxEnabled) parsed->selinuxEnabled = h.selinuxEnabled;
+    h = std::move(*parsed);
+    if (why && !*h.apparmorEnabled) why->push_back("AppArmor: not enabled (host facts file)");
+    if (why && !*h.selinuxEnabled) why->push_back("SELinux: not enabled (host facts file)");
+    return h;
+  }
+  if (query.versions) h.components = verify::readHostComponents("/");
   if (why && !aa.enabled) why->push_back("AppArmor: " + aa.reason);
   if (why && !se.enabled) why->push_back("SELinux: " + se.reason);
   return h;
+}
+
+std::string hostVersionsStamp() {
+  std::ifstream in("/proc/version");
+  std::string version;
+  std::getline(in, version);
+  struct stat st {};
+  if (::stat("/var/lib/dpkg/status", &st) != 0) return version + "; no dpkg status";
+  return version + "; dpkg status " + std::to_string(st.st_size) + " bytes, mtime " + std::to_string(st.st_mtim.tv_sec) +
+         "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+std::string describeComponents(const verify::HostFacts& h) {
+  if (!h.components) return {};
+  std::string out;
+  for (const auto& [name, in] : *h.components)
+    out += (out.empty() ? "" : ", ") + name + " " + in.version + (in.fixedCves.empty() ? "" : " (+" + std::to_string(in.fixedCves.size()) + " CVEs in its changelog)");
+  return out;
 }
 
 Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, const verify::Catalog& catalog,

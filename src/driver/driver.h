@@ -109,8 +109,22 @@ Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, cons
 backend::Options hostFilesFromEnvironment();
 
 // The running host's facts: whether AppArmor and SELinux are enabled (backend/apparmor hostStatus,
-// is_selinux_enabled). `why` gets one line per LSM that is not enabled, in plain words.
-verify::HostFacts thisHost(std::vector<std::string>* why = nullptr);
+// is_selinux_enabled) and the kernel and runtime versions (verify::readHostComponents: /proc/version, the
+// dpkg status and Debian changelogs). `why` gets one line per LSM that is not enabled, in plain words.
+// WARD_HOST_FACTS=FILE replaces all of it with a host-facts file (verify::parseHostFacts; tests, or judging
+// another host). A file that cannot be read or parsed adds to `errors`; the facts are then the real LSMs
+// without versions (as before versions were judged: never more permissive).
+struct HostQuery {
+  bool versions = true;      // read the component versions (false: leave HostFacts::components unset)
+  bool environment = true;   // honour WARD_HOST_FACTS (the LXC hook ignores the environment)
+};
+verify::HostFacts thisHost(std::vector<std::string>* why = nullptr, std::vector<std::string>* errors = nullptr,
+                           HostQuery query = {});
+// Cheap to compute, changes whenever the kernel or an installed package does (/proc/version, the dpkg
+// status file's size and mtime): the hook's cache key, so that it reads versions only on a cold start.
+std::string hostVersionsStamp();
+// One line naming the components of `h` ("kernel 6.18.44, runc 1.1.5+ds1-1+deb12u1, ..."), "" when unknown.
+std::string describeComponents(const verify::HostFacts& h);
 
 // Writes `content` to `path` atomically: a temporary file in the same directory, fsync, rename.
 // Returns an error message, or "" on success.

@@ -92,6 +92,14 @@ int lastCap() {
   }
 }
 
+// This host's facts for a container LXC starts: runc, Docker or Podman bugs do not reach it.
+// Versions are read only when the verifier runs (a cold start); the cache key has hostVersionsStamp().
+verify::HostFacts lxcHost() {
+  verify::HostFacts h = driver::thisHost(nullptr, nullptr, {/*versions=*/false, /*environment=*/false});
+  h.engines = verify::lxcEngines();
+  return h;
+}
+
 struct Context {
   std::string stateDir, container, policyPath;
   std::optional<std::string> policyName;
@@ -99,7 +107,7 @@ struct Context {
   std::string executableDir;
   // The verifier judges for this host (an LSM the kernel does not enforce does not count), so the cached
   // verdict depends on it: the facts are part of the cache key.
-  verify::HostFacts host = driver::thisHost();
+  verify::HostFacts host = lxcHost();
 
   std::string artifactDir() const { return containerDir(stateDir, container); }
   std::string optionsText() const {
@@ -108,7 +116,8 @@ struct Context {
                         {"stateDir", stateDir},     {"container", container},
                         {"artifactDir", artifactDir()}, {"targets", kTargets},
                         {"apparmor", host.apparmorEnabled.value_or(true)},
-                        {"selinux", host.selinuxEnabled.value_or(true)}};
+                        {"selinux", host.selinuxEnabled.value_or(true)},
+                        {"versions", driver::hostVersionsStamp()}};
     return j.dump();
   }
 };
@@ -287,7 +296,9 @@ Prepared prepare(const Context& c, Cache& cache) {
     return out;
   }
   auto searchPath = sema::searchPath(c.includeDirs, nullptr, c.executableDir);
-  integrations::Verdict verdict = integrations::verify(policy, artifacts, searchPath, c.host);
+  verify::HostFacts host = c.host;
+  host.components = verify::readHostComponents("/");   // kernel and runtime versions: a cold start only
+  integrations::Verdict verdict = integrations::verify(policy, artifacts, searchPath, host);
   if (!verdict.error.empty()) {
     out.problems.push_back(verdict.error);
     return out;

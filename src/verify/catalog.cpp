@@ -242,6 +242,29 @@ bool parseGuard(const json& g, Guard& out, std::vector<std::string>& errors, con
   return true;
 }
 
+// component, affected, year, needs, source.
+void parseVersions(const json& e, Entry& out, std::vector<std::string>& errors, const std::string& where) {
+  if (e.contains("component")) out.component = str(e, "component");
+  out.needs = strings(e, "needs", errors, where);
+  out.source = str(e, "source");
+  if (e.contains("year")) {
+    if (!e.at("year").is_number_unsigned()) errors.push_back(where + ": \"year\" must be a number");
+    else out.year = e.at("year").get<int>();
+  }
+  if (!e.contains("affected")) return;
+  if (!e.at("affected").is_array()) {
+    errors.push_back(where + ": \"affected\" must be an array of {\"introduced\", \"fixed\"}");
+    return;
+  }
+  for (const auto& r : e.at("affected")) {
+    if (!r.is_object() || str(r, "fixed").empty()) {
+      errors.push_back(where + ": an affected range needs \"fixed\" (and may have \"introduced\")");
+      return;
+    }
+    out.affected.push_back({str(r, "introduced"), str(r, "fixed")});
+  }
+}
+
 bool parseEntry(const json& e, Entry& out, std::vector<std::string>& errors, const std::string& file) {
   if (!e.is_object()) {
     errors.push_back(file + ": an entry must be an object");
@@ -266,6 +289,7 @@ bool parseEntry(const json& e, Entry& out, std::vector<std::string>& errors, con
   out.references = strings(e, "references", errors, where);
   out.probe = str(e, "probe");
   out.origin = file;
+  parseVersions(e, out, errors, where);
   if (!e.contains("guards") || !e.at("guards").is_array()) {
     errors.push_back(where + ": \"guards\" must be an array");
   } else {
@@ -350,6 +374,40 @@ const std::vector<std::string>& knownChecks(Layer layer) {
   }
 }
 
+const std::vector<std::string>& knownComponents() {
+  static const std::vector<std::string> names{"config", "kernel",  "runc",   "crun",       "lxc",
+                                              "lxd",    "containerd", "cri-o", "docker",  "podman",
+                                              "buildah", "buildkit", "nvidia-container-toolkit"};
+  return names;
+}
+
+const std::vector<std::string>& knownNeeds() {
+  static const std::vector<std::string> kinds{"capability", "syscall", "mount", "userns-root", "path",
+                                              "image",      "exec",    "api",   "hook",        "device"};
+  return kinds;
+}
+
+std::vector<const Entry*> findByCve(const Catalog& catalog, std::string_view cve) {
+  std::vector<const Entry*> out;
+  std::string wanted = lower(cve);
+  for (const auto& e : catalog.entries)
+    for (const auto& c : e.cves)
+      if (lower(c) == wanted) {
+        out.push_back(&e);
+        break;
+      }
+  return out;
+}
+
+CatalogCounts countBy(const Catalog& catalog) {
+  CatalogCounts c;
+  for (const auto& e : catalog.entries) {
+    ++c.byComponent[e.component];
+    ++c.byYear[e.year];
+  }
+  return c;
+}
+
 const Entry* Catalog::find(std::string_view id) const {
   for (const auto& e : entries)
     if (e.id == id) return &e;
@@ -431,6 +489,35 @@ Catalog loadCatalog(const std::vector<std::string>& searchPath, std::vector<std:
   return catalog;
 }
 
+namespace {
+void validateVersions(const Entry& e, std::vector<std::string>& problems) {
+  const std::string w = e.id + ": ";
+  const auto& comps = knownComponents();
+  if (std::find(comps.begin(), comps.end(), e.component) == comps.end())
+    problems.push_back(w + "unknown component \"" + e.component + "\"");
+  if (e.component != "config" && e.affected.empty())
+    problems.push_back(w + "a versioned component (" + e.component + ") needs \"affected\" ranges");
+  if (e.component == "config" && !e.affected.empty())
+    problems.push_back(w + "\"affected\" needs a versioned component");
+  if (e.component != "config" && e.cves.empty()) problems.push_back(w + "a versioned entry names its CVE ids");
+  if (e.year != 0 && (e.year < 1999 || e.year > 2030)) problems.push_back(w + "implausible year");
+  if (!e.cves.empty() && e.year == 0) problems.push_back(w + "an entry with CVE ids has a year");
+  if (!e.source.empty() && e.source.rfind("https://", 0) != 0)
+    problems.push_back(w + "\"source\" is an https URL");
+  for (const auto& n : e.needs) {
+    std::string kind = n.substr(0, n.find(':'));
+    const auto& kinds = knownNeeds();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+      problems.push_back(w + "unknown need \"" + n + "\"");
+  }
+  for (const auto& r : e.affected)
+    for (const std::string* v : {&r.introduced, &r.fixed})
+      if (!v->empty() && (!std::isdigit(static_cast<unsigned char>((*v)[0])) ||
+                          v->find_first_of(" ,<>=") != std::string::npos))
+        problems.push_back(w + "a version is written as digits and dots: \"" + *v + "\"");
+}
+}  // namespace
+
 std::vector<std::string> validate(const Catalog& catalog) {
   std::vector<std::string> problems;
   std::set<std::string> ids;
@@ -457,6 +544,7 @@ std::vector<std::string> validate(const Catalog& catalog) {
     if (e.guards.empty()) problems.push_back(w + "no guards");
     for (const auto& cve : e.cves)
       if (cve.rfind("CVE-", 0) != 0 || cve.size() < 13) problems.push_back(w + "malformed CVE id " + cve);
+    validateVersions(e, problems);
     for (const auto& g : e.guards) {
       for (const auto& s : g.syscalls) {
         if (!knownSyscall(s.name)) problems.push_back(w + "unknown system call " + s.name);

@@ -8,6 +8,7 @@
 // Pure data and parsing: nothing here prints, exits or keeps state; file reading is confined to
 // loadCatalog().
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,13 @@ struct Guard {
   std::string note;
 };
 
+// One affected version range of the entry's component: introduced <= version < fixed. Versions are
+// upstream notation ("1.1.12", "1.0.0-rc95", "6.1.76"); `introduced` "" = every earlier version.
+struct VersionRange {
+  std::string introduced;
+  std::string fixed;
+};
+
 struct Entry {
   std::string id;                    // stable: ESC-SYSRQ
   std::string title;
@@ -92,7 +100,19 @@ struct Entry {
   std::vector<std::string> references;
   std::string probe;                 // what the conformance probe does; empty when there is none
   std::string origin;                // the catalog file it came from (display name)
+  // What software it lives in: "config" (a setting of the container, every version) or a versioned
+  // component (knownComponents()), with the versions it affects (hostfacts.h judges them for a host).
+  std::string component = "config";
+  std::vector<VersionRange> affected;
+  int year = 0;                      // disclosed (0: a long-known technique)
+  std::vector<std::string> needs;    // "capability:net_admin", "syscall:unshare", "mount:overlay",
+                                     // "userns-root", "path:/proc/self/exe", "image", "exec", "api", "hook"
+  std::string source;                // the advisory or CVE record (URL)
 };
+
+// Components an entry can name, and the `needs` kinds.
+const std::vector<std::string>& knownComponents();
+const std::vector<std::string>& knownNeeds();
 
 struct Catalog {
   std::vector<Entry> entries;        // in load order (stdlib order first when nothing shadows it)
@@ -101,6 +121,16 @@ struct Catalog {
   const Entry* find(std::string_view id) const;
   std::vector<std::string> ids() const;
 };
+
+// Entries naming a CVE id (case-insensitive), in catalog order.
+std::vector<const Entry*> findByCve(const Catalog& catalog, std::string_view cve);
+
+// How many entries per component and per disclosure year (0: a long-known technique).
+struct CatalogCounts {
+  std::map<std::string, std::size_t> byComponent;
+  std::map<int, std::size_t> byYear;
+};
+CatalogCounts countBy(const Catalog& catalog);
 
 // The named checks each layer knows (a catalog naming another one is invalid).
 const std::vector<std::string>& knownChecks(Layer layer);

@@ -203,8 +203,23 @@ std::optional<std::string> explain(const Catalog& catalog, std::string_view id) 
   if (!e->cves.empty()) {
     s += "\nCVEs:";
     for (const auto& c : e->cves) s += " " + c;
+    s += e->year ? fmt::format(" ({})\n", e->year) : "\n";
+  }
+  s += "\nComponent: " + e->component + "\n";
+  if (!e->affected.empty()) {
+    s += "Affected versions:\n";
+    for (const auto& r : e->affected) s += "  " + rangeText(r) + "\n";
+  }
+  if (!e->needs.empty()) {
+    s += "Uses:";
+    for (const auto& n : e->needs) s += " " + n;
     s += "\n";
   }
+  std::string blocking;
+  for (const auto& g : e->guards)
+    if (g.layer != Layer::Host && blocking.find(layerName(g.layer)) == std::string::npos)
+      blocking += (blocking.empty() ? "" : ", ") + std::string(layerName(g.layer));
+  s += "Blocking layers: " + (blocking.empty() ? std::string("none (only a fixed version helps)") : blocking) + "\n";
   if (!e->preconditions.empty()) {
     s += "\nNeeds:\n";
     for (const auto& p : e->preconditions) s += "  - " + p + "\n";
@@ -245,6 +260,7 @@ std::optional<std::string> explain(const Catalog& catalog, std::string_view id) 
     s += fmt::format("  {:<13} {}\n", layerName(g.layer), what);
   }
   s += "\nFix: " + e->fix + "\n";
+  if (!e->source.empty()) s += "\nSource: " + e->source + "\n";
   if (!e->probe.empty()) s += "\nProbe: " + e->probe + "\n";
   if (!e->references.empty()) {
     s += "\nReferences:\n";
@@ -257,9 +273,24 @@ std::string suggestion(const Catalog& catalog, std::string_view id) {
   return closestMatch(upper(id), catalog.ids());
 }
 
-std::string listCatalog(const Catalog& catalog) {
+std::string listCatalog(const Catalog& catalog, const ListFilter& filter) {
   std::string s;
-  for (const auto& e : catalog.entries) s += fmt::format("{:<22} {:<9} {}\n", e.id, levelName(e.severity), e.title);
+  for (const auto& e : catalog.entries) {
+    if (!filter.component.empty() && e.component != filter.component) continue;
+    if (filter.year && e.year != *filter.year) continue;
+    s += fmt::format("{:<26} {:<9} {:<11} {:<5} {}\n", e.id, levelName(e.severity), e.component,
+                     e.year ? std::to_string(e.year) : "-", e.title);
+  }
+  return s;
+}
+
+std::string countsTable(const Catalog& catalog) {
+  CatalogCounts c = countBy(catalog);
+  std::string s = fmt::format("{} entries.\n\n| component | entries |\n|---|---:|\n", catalog.entries.size());
+  for (const auto& [component, n] : c.byComponent) s += fmt::format("| {} | {} |\n", component, n);
+  s += "\n| disclosed | entries |\n|---|---:|\n";
+  for (const auto& [year, n] : c.byYear)
+    s += fmt::format("| {} | {} |\n", year ? std::to_string(year) : std::string("long known (no CVE)"), n);
   return s;
 }
 

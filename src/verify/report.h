@@ -47,7 +47,15 @@ nlohmann::json toSarif(const std::vector<Finding>& findings, const Catalog& cata
 std::optional<std::string> explain(const Catalog& catalog, std::string_view id);
 std::string suggestion(const Catalog& catalog, std::string_view id);
 
-// The catalog as a table: "ID  SEVERITY  TITLE" (for `ward explain --list`).
-std::string listCatalog(const Catalog& catalog);
+// The catalog as a table: "ID  SEVERITY  COMPONENT  YEAR  TITLE" (for `ward explain --list`), only the
+// entries of `filter.component` and `filter.year` when set.
+struct ListFilter {
+  std::string component;
+  std::optional<int> year;
+};
+std::string listCatalog(const Catalog& catalog, const ListFilter& filter = {});
+
+// Markdown tables of the entries per component and per year (`ward explain --counts`; docs/escapes.md).
+std::string countsTable(const Catalog& catalog);
 
 }  // namespace ward::verify

@@ -908,10 +908,30 @@ Finding judge(const Model& m, const Entry& e) {
     }
     f.layers.push_back(std::move(v));
   }
+  const VersionVerdict versions = judgeVersions(e, m.host);
+  using VS = VersionVerdict::State;
+  if (versions.state == VS::NotInstalled || versions.state == VS::NotVulnerable || versions.state == VS::OtherRuntime) {
+    f.status = f.underlying = Status::NotApplicable;
+    f.message = "not vulnerable here: " + versions.why;
+    return f;
+  }
   bool onlyHost = std::all_of(e.guards.begin(), e.guards.end(), [](const Guard& g) { return g.layer == Layer::Host; });
+  if (onlyHost && versions.state == VS::Vulnerable) {
+    f.status = f.underlying = Status::Open;
+    f.message = "open: vulnerable here (" + versions.why + ") and no layer of a policy blocks it: " + versions.upgrade;
+    return f;
+  }
   if (onlyHost) {
     f.status = f.underlying = Status::NotApplicable;
     f.message = "not applicable to a policy: " + (e.guards.empty() ? std::string("no guards") : e.guards.front().note);
+    return f;
+  }
+  if (blocking.empty() && versions.state == VS::NotJudged && e.component != "config" && !e.affected.empty()) {
+    // A bug of a version, judged without a host: whether it is open depends on what runs where the
+    // container will; --this-host (and the hook) judge it for this host.
+    f.status = f.underlying = Status::NotApplicable;
+    f.message = "not judged without a host: no layer blocks it where " + e.component + " is " + affectedText(e) +
+                " (--this-host judges this host)";
     return f;
   }
   if (blocking.empty()) {
@@ -930,6 +950,7 @@ Finding judge(const Model& m, const Entry& e) {
       if (v.layer != Layer::Host && why.size() < 400)
         why += (why.empty() ? "" : "; ") + std::string(layerName(v.layer)) + ": " + v.rule;
     f.message = "open: no layer blocks it (" + why + ")";
+    if (versions.state == VS::Vulnerable) f.message += "; vulnerable here (" + versions.why + "): " + versions.upgrade;
   } else if (blocking.size() == 1 && evaluable.size() >= 2) {
     f.status = Status::BlockedByOneLayer;
     for (const auto& v : f.layers)
@@ -952,6 +973,8 @@ Finding judge(const Model& m, const Entry& e) {
     for (Layer l : blocking) list += (list.empty() ? "" : ", ") + std::string(layerName(l));
     f.message = "blocked by " + list;
   }
+  if (versions.state == VS::Vulnerable && f.status != Status::Open)
+    f.notes.push_back("vulnerable here (" + versions.why + "), blocked by the policy; " + versions.upgrade);
   if (f.file.empty() && f.span.valid() && f.span.file < m.p.sources.size())
     f.file = m.p.sources[f.span.file].displayName;
   f.underlying = f.status;

@@ -17,6 +17,7 @@
 #include "backend/backend.h"
 #include "ir/policy.h"
 #include "verify/catalog.h"
+#include "verify/hostfacts.h"
 
 namespace ward::verify {
 
@@ -54,14 +55,9 @@ struct Finding {
   std::vector<std::string> notes;  // e.g. "accept ESC-X is not needed: the entry is blocked"
 };
 
-// What the host that runs the container enforces, when the caller judges for a particular host (`ward
-// lxc-hook` at container start; `ward check/verify --this-host`). nullopt = judge the artifacts as written,
-// for a host that applies every layer. false = the kernel does not enforce that LSM: its layer is reported
-// as not evaluated and never counts as a block (LXC starts the container without the profile or label).
-struct HostFacts {
-  std::optional<bool> apparmorEnabled;
-  std::optional<bool> selinuxEnabled;
-};
+// HostFacts (hostfacts.h): what the host enforces and runs, when the caller judges for a particular host
+// (`ward lxc-hook` at container start; `ward check/verify --this-host`).
+
 
 // One policy with its artifacts (as backend::emit / driver::build produce them: "P.bpf", "P.apparmor",
 // "P.lxc.conf", "P.oci.json" ...). Artifacts may be empty: the layers that need them are then reported as

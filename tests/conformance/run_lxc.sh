@@ -140,7 +140,7 @@ expect_open() {
 # found open. The other way round (verifier open, probe blocked) is the verifier being conservative, e.g. a
 # probe that tries one technique of several: printed as a note.
 VERIFY_JSON=$CONF_TMP/verify.json
-"$WARD_EXE" verify --this-host --all --format json "$POL/conformance.ward" >"$VERIFY_JSON" 2>"$CONF_TMP/verify.err"
+"$WARD_EXE" verify --this-host --engine lxc --all --format json "$POL/conformance.ward" >"$VERIFY_JSON" 2>"$CONF_TMP/verify.err"
 [ -s "$VERIFY_JSON" ] || { fail "ward verify --this-host printed no JSON"; cat "$CONF_TMP/verify.err" >&2; }
 verifier_status() {  # RUN ID
   python3 -c 'import json,sys
