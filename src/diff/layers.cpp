@@ -8,6 +8,7 @@
 
 #include "diff/diff.h"
 #include "diff/internal.h"
+#include "ir/dump.h"
 
 namespace ward::diff {
 
@@ -82,19 +83,10 @@ std::string mountText(const ir::Mount& m) {
   if (m.kind == ir::Mount::Kind::Tmpfs) return "tmpfs " + m.target + (m.noexec ? "" : " exec");
   return "bind " + m.source + " -> " + m.target;
 }
-const char* fsModeName(ir::FsMode m) {
-  switch (m) {
-    case ir::FsMode::Off: return "off";
-    case ir::FsMode::Ro: return "ro";
-    case ir::FsMode::Mixed: return "mixed";
-    case ir::FsMode::Rw: return "rw";
-  }
-  return "?";
-}
 void compareFsMode(const char* name, const ir::Located<ir::FsMode>& a, const ir::Located<ir::FsMode>& b, Out& out) {
   if (a.value == b.value) return;
   addDiff(out, Layer::Mounts, b.value > a.value ? Direction::Wider : Direction::Narrower,
-          fmt::format("{} {} -> {}", name, fsModeName(a.value), fsModeName(b.value)), a.span, b.span);
+          fmt::format("{} {} -> {}", name, ir::fsModeName(a.value), ir::fsModeName(b.value)), a.span, b.span);
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 
 #include "diff/diff.h"
 #include "diff/internal.h"
+#include "ir/dump.h"
 
 namespace ward::diff {
 
@@ -81,20 +82,11 @@ void compareLimits(const ir::Policy& pa, const ir::Policy& pb, Out& out) {
 // ---- network ----------------------------------------------------------------------------------------------
 namespace {
 
-const char* protoName(ir::Endpoint::Proto p) {
-  switch (p) {
-    case ir::Endpoint::Proto::Tcp: return "tcp";
-    case ir::Endpoint::Proto::Udp: return "udp";
-    case ir::Endpoint::Proto::Sctp: return "sctp";
-  }
-  return "?";
-}
-
 // One item per (direction, proto, host, port range): a new one widens, a removed one narrows.
 Keyed endpoints(const ir::Network& n) {
   Keyed k;
   auto add = [&](const char* verb, const ir::Endpoint& e) {
-    std::string base = fmt::format("{} {}{}", verb, protoName(e.proto), e.host.empty() ? "" : " " + e.host);
+    std::string base = fmt::format("{} {}{}", verb, ir::protoName(e.proto), e.host.empty() ? "" : " " + e.host);
     if (e.ports.empty()) k[base + " any"] = {base + " (any port)", e.span};
     for (const auto& r : e.ports) {
       std::string range = r.first == r.last ? std::to_string(r.first) : fmt::format("{}-{}", r.first, r.last);

@@ -30,6 +30,10 @@ const char* opName(ArgCondition::Op op) {
   return "?";
 }
 
+const char* protoName(Endpoint::Proto p) {
+  return p == Endpoint::Proto::Tcp ? "tcp" : p == Endpoint::Proto::Udp ? "udp" : "sctp";
+}
+
 const char* fsModeName(FsMode m) {
   switch (m) {
     case FsMode::Off: return "off";
@@ -124,7 +128,7 @@ struct Dumper {
     for (const auto& e : v) {
       json ports = json::array();
       for (const auto& pr : e.ports) ports.push_back({{"first", pr.first}, {"last", pr.last}, {"span", span(pr.span)}});
-      const char* proto = e.proto == Endpoint::Proto::Tcp ? "tcp" : e.proto == Endpoint::Proto::Udp ? "udp" : "sctp";
+      const char* proto = protoName(e.proto);
       a.push_back({{"proto", proto}, {"host", e.host}, {"ports", ports}, {"span", span(e.span)}});
     }
     return a;

@@ -14,6 +14,7 @@ nlohmann::json spanToJson(const Policy& policy, const Span& span);
 const char* actionKindName(Action::Kind kind);   // "allow", "errno", "kill_process", ...
 const char* opName(ArgCondition::Op op);         // "==", "!=", ..., "masked=="
 const char* fsModeName(FsMode mode);             // "off", "ro", "mixed", "rw"
+const char* protoName(Endpoint::Proto proto);    // "tcp", "udp", "sctp"
 // An action as the language writes it: "allow", "errno EPERM" (the number when there is no name), "kill" ...
 std::string actionText(const Action& action);
 

@@ -24,22 +24,14 @@ nlohmann::json location(const SourceManager& sm, const Span& span, const std::st
   return loc;
 }
 
-const char* level(Severity s) {
-  switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
-  }
-  return "none";
-}
-
 }  // namespace
 
 nlohmann::json toSarif(const SourceManager& sm, const Diagnostics& diags, const nlohmann::json& rules,
                        std::string_view toolVersion) {
   nlohmann::json results = nlohmann::json::array();
   for (const auto& d : diags.items()) {
-    nlohmann::json r{{"ruleId", d.code}, {"level", level(d.severity)}, {"message", {{"text", d.message}}}};
+    // SARIF's levels are named as ward's severities.
+    nlohmann::json r{{"ruleId", d.code}, {"level", severityName(d.severity)}, {"message", {{"text", d.message}}}};
     if (d.span.valid() && d.span.file < sm.size())
       r["locations"] = nlohmann::json::array({location(sm, d.span, "")});
     nlohmann::json related = nlohmann::json::array();

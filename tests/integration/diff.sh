@@ -81,6 +81,16 @@ if command -v git >/dev/null; then
   [[ $rc == 2 ]] && grep -q "cannot read 'main:nosuch.ward'" "$work/norev.err" || fail "missing REV:path: exit $rc"
 fi
 
+# OCI sides (audited as `ward verify --oci` does): Docker's default against itself is equal, its privileged
+# config is wider (capabilities, devices, seccomp), located in the JSON.
+fx="$src/tests/fixtures/docker"
+"$ward" diff "$fx/default.config.json" "$fx/default.config.json" >/dev/null || fail "OCI self diff"
+set +e
+"$ward" diff "$fx/default.config.json" "$fx/privileged.config.json" >"$work/oci.out"; orc=$?
+set -e
+[[ $orc == 1 ]] || fail "OCI diff exit $orc"
+grep -q "keeps sys_admin" "$work/oci.out" && grep -q "privileged.config.json:1:" "$work/oci.out" || fail "OCI diff: $(head "$work/oci.out")"
+
 # Invalid input: exit 2 with file:line:col.
 printf 'policy web {\n  capabilities { keep ; }\n}\n' >"$work/bad.ward"
 set +e
