@@ -2,6 +2,7 @@
 // Backends turn a lowered ir::Policy into artifacts. Each backend lives in its own folder
 // (src/backend/<target>/) and reads only the IR. Backends never write files: the driver writes every
 // artifact of a compile atomically, after all backends succeeded.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ struct Options {
   // container's own /proc through it (an lxc.mount.entry source is a path in the container's mount
   // namespace before pivot_root). Defaults to LXC's compiled-in place (CMake: WARD_LXC_ROOTFS_MOUNT).
   std::string lxcRootfsMount = WARD_LXC_ROOTFS_MOUNT;
+  // The LSMs of the host the artifacts are for (`ward compile --this-host` fills them from the running
+  // kernel; tests set them). nullopt = any host: P.oci.json keeps process.apparmorProfile and selinuxLabel
+  // and says in annotations["org.ward.assumes"] that the host enables those LSMs. false = not enabled there:
+  // the field is left out (runc 1.1 refuses a config that has it), annotations["org.ward.host"] says why.
+  std::optional<bool> hostApparmor, hostSelinux;
 };
 
 // The targets, in the order the driver runs them: seccomp, apparmor, selinux, lxc, oci.

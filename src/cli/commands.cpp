@@ -301,6 +301,7 @@ struct CompileArgs {
   std::string stateDir = "/var/lib/ward";
   std::string installDir;
   std::string container;
+  bool thisHost = false;
 };
 
 int cmdCompile(const Global& g, const CompileArgs& a) {
@@ -320,6 +321,17 @@ int cmdCompile(const Global& g, const CompileArgs& a) {
   o.backend.stateDir = a.stateDir;
   o.backend.artifactDir = a.installDir;
   o.backend.containerName = a.container;
+  if (a.thisHost) {   // the OCI fragment leaves out the LSM fields this kernel does not enforce (runc refuses them)
+    const verify::HostFacts host = driver::thisHost();
+    o.backend.hostApparmor = host.apparmorEnabled;
+    o.backend.hostSelinux = host.selinuxEnabled;
+    if (host.apparmorEnabled == false)
+      std::fprintf(stderr, "note: --this-host: AppArmor is not enabled on this host: P.oci.json leaves out "
+                           "process.apparmorProfile (runc would refuse to start)\n");
+    if (host.selinuxEnabled == false)
+      std::fprintf(stderr, "note: --this-host: SELinux is not enabled on this host: P.oci.json leaves out "
+                           "process.selinuxLabel where a policy has a selinux section (runc would refuse to start)\n");
+  }
   driver::CompileResult r = driver::compile(s, a.files, o);
   emitDiagnostics(g, s);
   if (r.ok) return kExitOk;
@@ -499,6 +511,9 @@ int run(int argc, char** argv) {
   compile->add_option("--install-dir", ca.installDir,
                       "directory the artifacts will live in at container start (default: the output directory)");
   compile->add_option("--container", ca.container, "container name for MCS allocation (default: the policy name)");
+  compile->add_flag("--this-host", ca.thisHost,
+                    "artifacts for this host: P.oci.json leaves out apparmorProfile/selinuxLabel when this kernel "
+                    "does not enable AppArmor/SELinux (default: any host; the fragment says what it assumes)");
 
   std::string releaseName, releaseState = hostFiles().stateDir;
   auto* release = app.add_subcommand("release", "release what a container holds in the state directory (MCS categories, id range)");

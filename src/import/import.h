@@ -44,7 +44,7 @@ struct LxcOptions {
 
 struct Imported {
   std::string ward;              // the .ward file text
-  ir::Policy policy;             // the same policy, built directly (spans invalid, mechanism lowered)
+  ir::Policy policy;             // the same policy, built directly (spans invalid), lowered as `ward compile` lowers it
   std::vector<std::string> dropped;   // syscall names left out (unknown to libseccomp on x86), for the CLI
 };
 

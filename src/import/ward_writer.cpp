@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "backend/seccomp/filter.h"
+#include "lower/lower.h"
 #include "sema/names.h"
 
 namespace ward::import {
@@ -129,7 +130,11 @@ std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
     for (auto& l : wrap("//   ", dropped_, "")) t += l + "\n";
   }
   t += "// Other architectures get ward's default `foreign kill`.\n";
-  t += fmt::format("policy {} {{\n  syscalls {{\n", policyName_);
+  t += fmt::format("policy {} {{\n", policyName_);
+  // The profile restricts socket families only through its own socket() rules: ward must derive none
+  // (without this, lowering would give every family but AF_UNIX EAFNOSUPPORT).
+  t += "  network {\n    families any;   // socket families: only the profile's own socket() rules below decide\n  }\n";
+  t += "  syscalls {\n";
   std::string def;
   switch (default_.kind) {
     case ir::Action::Kind::Errno: def = "errno " + default_.errnoName; break;
@@ -145,9 +150,10 @@ std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
   p.sources.push_back({sourceName_, ""});
   p.syscalls.defaultAction.value = default_;
   p.syscalls.arches = arches_;
+  p.network.familiesAny = Span{};
   for (const auto& [key, rule] : rules_) p.syscalls.rules.push_back(rule);   // map order: name, then conditions
-  p.mechanism.syscallRules = p.syscalls.rules;
-  p.mechanism.lowered = true;
+  lower::lower(p, diags);   // the mechanism `ward compile` would build from the text
+  if (!p.mechanism.lowered) return std::nullopt;
   out.dropped = dropped_;
   return out;
 }

@@ -188,6 +188,7 @@ struct Dumper {
                     {"raw", optSpan(n.raw)},
                     {"packet", optSpan(n.packet)},
                     {"netlink", optSpan(n.netlink)},
+                    {"familiesAny", optSpan(n.familiesAny)},
                     {"bridge", optLocated(n.bridge)},
                     {"ipv6RouterAdvertisements", located(n.ipv6RouterAdvertisements)},
                     {"ipv6", n.ipv6}};

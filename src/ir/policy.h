@@ -103,6 +103,9 @@ struct Network {
   std::vector<Endpoint> connect;
   std::optional<Located<bool>> unix;       // unix sockets (default allowed)
   std::optional<Span> raw, packet, netlink; // explicit socket families beyond inet/unix
+  // `families any;`: lowering restricts no socket family (no derived socket() rules; AppArmor `network,`).
+  // An imported seccomp profile says it: the profile's own socket() rules are the whole story.
+  std::optional<Span> familiesAny;
   std::optional<Located<std::string>> bridge;  // dedicated bridge name
   Located<bool> ipv6RouterAdvertisements{false, {}};  // accept RAs (default off)
   bool ipv6 = true;                // inet6 sockets allowed

@@ -335,6 +335,9 @@ void networkRules(const ir::Policy& p, Out& out) {
   const Span unixSpan = n.unix ? n.unix->span : base;
   if (unixOn) out.add("network unix,", unixSpan, n.unix ? "network unix on" : "network: unix sockets (on by default)");
   else out.add("deny network unix,", unixSpan, "network unix off");
+  // `families any`: every family; the denies below (raw and packet without their statements, alg, vsock)
+  // still take precedence, as AppArmor deny rules do.
+  if (n.familiesAny) out.add("network,", *n.familiesAny, "network families any");
 
   if (!n.none) {
     // Types by protocol: tcp stream, udp dgram, sctp stream and seqpacket. One rule per (family, type),

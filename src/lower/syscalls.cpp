@@ -11,6 +11,8 @@
 //   - every other family gets EAFNOSUPPORT, the errno programs already expect for a family the kernel
 //     lacks (IPv6 fallback, optional netlink). The undeclared families below AF_MAX are covered by aligned
 //     masked blocks, the rest by `domain >= AF_MAX`.
+// `network { families any; }` derives nothing: socket() is decided by the syscalls section alone (an
+// imported seccomp profile says this, so that its compiled filter decides as the original does).
 // socketcall(2) on i386 multiplexes socket() behind a pointer seccomp cannot read: its rules are left as
 // written, and the AppArmor network rules are the layer that filters families there.
 #include <algorithm>
@@ -149,6 +151,7 @@ std::optional<Refinement> refinementOf(const SyscallRule& r) {
 }
 
 bool deriveSocket(const ir::Policy& policy, std::vector<SyscallRule>& rules, Diagnostics& diags) {
+  if (policy.network.familiesAny) return true;   // `families any`: socket() rules stand as written
   std::vector<const SyscallRule*> conditional;
   const SyscallRule* uncond = nullptr;
   for (const auto& r : rules) {

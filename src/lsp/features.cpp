@@ -354,6 +354,7 @@ json Workspace::completion(const json& params) {
       } else if (sec == "network") {
         if ((first("listen") || first("connect")) && st.size() == 1) addAll({"tcp", "udp"}, ck::Value);
         if ((first("ipv6") || first("unix") || first("ipv6_router_advertisements")) && st.size() == 1) addAll({"on", "off"}, ck::Value);
+        if (first("families") && st.size() == 1) add("any", ck::Value, "restrict no socket family");
       } else if (sec == "mounts") {
         if ((first("proc") || first("sys") || first("cgroup")) && st.size() == 1) addAll({"ro", "mixed", "rw", "off"}, ck::Value);
         if (first("bind") && st.size() >= 2) addAll({"at", "ro", "rw", "noexec", "optional"}, ck::Keyword);

@@ -31,6 +31,17 @@ void Interp::network(const ast::Statement& st, const std::string& verb) {
     });
     return;
   }
+  if (verb == "families") {
+    const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::Ident, "`any`", sp);
+    if (!v || !noMore(a, 1)) return;
+    if (v->text != "any") {
+      err(Code::E0304, v->span, "`families` takes `any` (no socket family restricted), not " + q(v->text) +
+                                    "; name families with `netlink;`, `packet;`, `raw;`, `listen`/`connect`");
+      return;
+    }
+    single("network.families", "`families`", "any", sp, [sp](ir::Policy& p) { p.network.familiesAny = sp; });
+    return;
+  }
   if (verb == "bridge") {
     const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::String, "a bridge name string", sp);
     if (!v || !noMore(a, 1)) return;

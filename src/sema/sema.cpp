@@ -947,6 +947,7 @@ void forEachSpan(ir::Policy& p, F&& f) {
   if (n.raw) f(*n.raw);
   if (n.packet) f(*n.packet);
   if (n.netlink) f(*n.netlink);
+  if (n.familiesAny) f(*n.familiesAny);
   if (n.bridge) f(n.bridge->span);
   f(n.ipv6RouterAdvertisements.span);
   f(p.capabilities.keepAllSpan);

@@ -56,17 +56,6 @@ elif isinstance(v, (list, tuple)): print("\n".join(str(x) for x in v))
 else: print(v)' "$1" "$2"
 }
 
-make_rootfs() {
-  local root=$1 c
-  mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc"
-  cp "$BUSYBOX" "$root/bin/busybox"
-  for c in $("$root/bin/busybox" --list); do
-    [ "$c" = busybox ] || ln -sf busybox "$root/bin/$c"
-  done
-  echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
-  echo "root:x:0:" >"$root/etc/group"
-}
-
 run_one() {
   local frag=$1 policy bundle id out err
   policy=$(basename "$frag" .oci.json)
@@ -75,7 +64,7 @@ run_one() {
   out=$TMP/$policy.out err=$TMP/$policy.err
   echo "== $policy ($frag)"
   mkdir -p "$bundle"
-  make_rootfs "$bundle/rootfs"
+  busybox_rootfs "$bundle/rootfs" "$BUSYBOX"
   (cd "$bundle" && runc spec) || { fail "$policy: runc spec failed"; return; }
 
   local flags=() sysctls

@@ -28,10 +28,10 @@ syn match   wardSection     "\<\(identity\|files\|mounts\|devices\|network\|capa
 " Verbs and values
 syn keyword wardAction      allow deny kill kill_thread trap log errno default arch foreign
 syn keyword wardVerb        read write append exec link lock owner keep drop listen connect unix raw packet
-syn keyword wardVerb        netlink bridge ipv6 ipv6_router_advertisements none bind at tmpfs proc sys cgroup
+syn keyword wardVerb        netlink families bridge ipv6 ipv6_router_advertisements none bind at tmpfs proc sys cgroup
 syn keyword wardVerb        idmap no_new_privs privileged user role type level categories profile flags
 syn keyword wardVerb        nesting rule set hook accept fail_on
-syn keyword wardValue       on off auto all ro rw mixed tcp udp char block unlimited critical high medium
+syn keyword wardValue       on off auto all any ro rw mixed tcp udp char block unlimited critical high medium
 
 " Constants and numbers
 syn match   wardEscapeId    "\<\(ESC\|CAP\|MNT\|SYS\|CVE\|DOS\|NET\|DEV\)-[A-Z0-9-]\+\>"

@@ -57,6 +57,40 @@ class Builder {
     annotations_["org.ward.unsupported." + what] = common::provenance(p_, common::orPolicy(p_, span), why);
   }
 
+  // process.apparmorProfile and selinuxLabel, for the host the fragment is for (Options::hostApparmor,
+  // hostSelinux). runc 1.1.5 refuses to start a container whose config names an LSM the host does not
+  // enable ("selinux label is specified in config, but selinux is disabled or not supported"; for AppArmor
+  // "unable to apply apparmor profile: ... write /proc/self/attr/exec: invalid argument"): compiled for a
+  // host without it, the field is left out; compiled for any host, the fragment says what it assumes.
+  void lsmFields(json& proc) {
+    std::vector<std::string> assumes, host;
+    std::string profile = p_.apparmor.profileName.empty() ? "ward-" + p_.name : p_.apparmor.profileName;
+    if (options_.hostApparmor == false) {
+      host.push_back("apparmor disabled: process.apparmorProfile " + profile + " left out");
+    } else {
+      proc["apparmorProfile"] = profile;
+      source("process.apparmorProfile", p_.apparmor.span, "apparmor profile " + profile);
+      (options_.hostApparmor ? host : assumes).push_back("apparmor enabled");
+    }
+    if (p_.selinux.enabled) {
+      if (options_.hostSelinux == false) {   // no label: not even an MCS pair is taken for it
+        host.push_back("selinux disabled: process.selinuxLabel left out");
+      } else {
+        auto label = common::selinuxLabel(p_, options_);
+        if (!label.error.empty()) {
+          diags_.error(Code::E1401, p_.selinux.span, "process.selinuxLabel: " + label.error);
+        } else if (label.label) {
+          proc["selinuxLabel"] = *label.label;
+          source("process.selinuxLabel", p_.selinux.span, "selinux label");
+          (options_.hostSelinux ? host : assumes).push_back("selinux enabled");
+        }
+      }
+    }
+    if (!assumes.empty()) annotations_["org.ward.assumes"] = fmt::format("{}", fmt::join(assumes, ", "));
+    if (!host.empty()) annotations_["org.ward.host"] = "compiled for this host (--this-host): " +
+                                                      fmt::format("{}", fmt::join(host, "; "));
+  }
+
   void process(json& proc) {
     auto caps = common::capabilitySets(p_, common::kKnownLastCap);
     json names = json::array();
@@ -75,17 +109,7 @@ class Builder {
     source("process.noNewPrivileges", nnp.span,
            std::string(nnp.span.valid() ? "" : "default ") + "no_new_privs " + (nnp.value ? "on" : "off"));
 
-    std::string profile = p_.apparmor.profileName.empty() ? "ward-" + p_.name : p_.apparmor.profileName;
-    proc["apparmorProfile"] = profile;
-    source("process.apparmorProfile", p_.apparmor.span, "apparmor profile " + profile);
-
-    auto label = common::selinuxLabel(p_, options_);
-    if (!label.error.empty()) {
-      diags_.error(Code::E1401, p_.selinux.span, "process.selinuxLabel: " + label.error);
-    } else if (label.label) {
-      proc["selinuxLabel"] = *label.label;
-      source("process.selinuxLabel", p_.selinux.span, "selinux label");
-    }
+    lsmFields(proc);
 
     std::vector<std::string> unknown;
     auto rl = common::rlimits(p_, &unknown);

@@ -142,6 +142,19 @@ host_cgroup_dir() {
 
 cgroup2_only() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
 
+# A busybox rootfs for runc: busybox-static and its applet links, /etc/passwd and group.
+#   busybox_rootfs ROOT BUSYBOX
+busybox_rootfs() {
+  local root=$1 busybox=$2 c
+  mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc"
+  cp "$busybox" "$root/bin/busybox"
+  for c in $("$root/bin/busybox" --list); do
+    [ "$c" = busybox ] || ln -sf busybox "$root/bin/$c"
+  done
+  echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+  echo "root:x:0:" >"$root/etc/group"
+}
+
 apparmor_enabled() { [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = "Y" ]; }
 selinux_enabled() { [ -e /sys/fs/selinux/enforce ]; }
 

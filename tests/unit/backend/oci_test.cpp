@@ -11,8 +11,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
+std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr, std::optional<bool> apparmor = std::nullopt,
+                     std::optional<bool> selinux = std::nullopt) {
   Options o;
+  o.hostApparmor = apparmor;   // the host's LSMs are injected, never read here
+  o.hostSelinux = selinux;
   o.allocate = false;                       // `idmap auto`: read the id range registry only
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
@@ -56,6 +59,39 @@ TEST(Oci, ProcessSettings) {
   json l = emitJson(ward::testing::lockedPolicy());
   EXPECT_EQ(l["process"]["selinuxLabel"], "system_u:system_r:container_t:s0:c12,c345");
   EXPECT_FALSE(l["process"].contains("rlimits"));   // runc's defaults stay
+}
+
+// Issue 16.3: a fragment for any host keeps the LSM fields and says what it assumes; one compiled for a host
+// (`--this-host`) leaves out what that host does not enable, which runc 1.1.5 would refuse.
+TEST(Oci, LsmFieldsFollowTheHost) {
+  const auto locked = ward::testing::lockedPolicy();   // has a selinux section
+  json any = json::parse(emitText(locked));
+  EXPECT_TRUE(any["process"].contains("apparmorProfile"));
+  EXPECT_TRUE(any["process"].contains("selinuxLabel"));
+  EXPECT_EQ(any["annotations"]["org.ward.assumes"], "apparmor enabled, selinux enabled");
+  EXPECT_FALSE(any["annotations"].contains("org.ward.host"));
+
+  json off = json::parse(emitText(locked, nullptr, false, false));
+  EXPECT_FALSE(off["process"].contains("apparmorProfile"));
+  EXPECT_FALSE(off["process"].contains("selinuxLabel"));
+  EXPECT_FALSE(off["annotations"].contains("org.ward.assumes"));
+  EXPECT_FALSE(off["annotations"].contains("org.ward.source.process.selinuxLabel"));
+  const std::string host = off["annotations"]["org.ward.host"];
+  EXPECT_NE(host.find("apparmor disabled"), std::string::npos) << host;
+  EXPECT_NE(host.find("selinux disabled: process.selinuxLabel left out"), std::string::npos) << host;
+
+  json mixed = json::parse(emitText(locked, nullptr, true, false));
+  EXPECT_EQ(mixed["process"]["apparmorProfile"], any["process"]["apparmorProfile"]);
+  EXPECT_FALSE(mixed["process"].contains("selinuxLabel"));
+  EXPECT_FALSE(mixed["annotations"].contains("org.ward.assumes"));
+
+  json on = json::parse(emitText(locked, nullptr, true, true));
+  EXPECT_EQ(on["process"], any["process"]);
+  EXPECT_NE(std::string(on["annotations"]["org.ward.host"]).find("apparmor enabled"), std::string::npos);
+
+  // Without a selinux section nothing about SELinux is assumed.
+  json web = emitJson(ward::testing::webPolicy());
+  EXPECT_EQ(web["annotations"]["org.ward.assumes"], "apparmor enabled");
 }
 
 TEST(Oci, Resources) {

@@ -2,15 +2,20 @@
 // The central test imports Docker's default profile (with Docker's 14 default capabilities) and checks, for
 // every syscall number on x86_64, i386 and x32 and a set of argument values, that ward's compiled filter
 // returns the same action as libseccomp's compile of the original JSON done the way runc does it.
+#include <sys/socket.h>
+
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "../backend/seccomp_test_util.h"
+#include "decision_compare.h"
+#include "lxc_original.h"
 #include "backend/seccomp/oci_json.h"
 #include "backend/seccomp/seccomp.h"
 #include "import/import.h"
+#include "lower/lower.h"
 #include "syntax/parse.h"
 
 // The real pipeline (parse + sema) builds the IR once sema's implementation is in the tree; until then the
@@ -42,7 +47,8 @@ std::string firstError(const Diagnostics& d) {
   return "";
 }
 
-// The IR for an imported .ward text: through sema when it exists, else the importer's direct build.
+// The IR for an imported .ward text as `ward compile` builds it: sema, then lowering (lowering derives
+// socket() rules from the network section: a path the imported text must survive).
 ir::Policy irFor(const import::Imported& imported) {
 #if WARD_HAVE_SEMA
   SourceManager sources;
@@ -53,8 +59,11 @@ ir::Policy irFor(const import::Imported& imported) {
   auto result = sema::analyze(sources, id, options, diags);
   EXPECT_FALSE(diags.hasErrors()) << firstError(diags);
   EXPECT_EQ(result.policies.size(), 1u);
-  if (result.policies.size() == 1) return result.policies[0];
-  return imported.policy;
+  if (result.policies.size() != 1) return imported.policy;
+  ir::Policy p = result.policies[0];
+  lower::lower(p, diags);
+  EXPECT_TRUE(p.mechanism.lowered) << firstError(diags);
+  return p;
 #else
   return imported.policy;
 #endif
@@ -69,6 +78,8 @@ std::string compileWard(const ir::Policy& p) {
 
 // Every syscall number 0..1023 on the three ABIs, each with every sample argument vector.
 // killThreadIsProcess: compare kill-thread and kill-process as equal (LXC's format has only `kill`).
+// Argument vectors: the fixed samples, plus every constant either filter compares on a syscall's path and
+// its neighbours (decision_compare.h).
 void expectSameDecisions(const std::string& wardBpf, const std::string& otherBpf, bool killThreadIsProcess = false) {
   auto a = program(wardBpf);
   auto b = program(otherBpf);
@@ -92,6 +103,11 @@ void expectSameDecisions(const std::string& wardBpf, const std::string& otherBpf
     }
   }
   EXPECT_EQ(diff, 0u);
+  const auto c = decisions::compare(a, b, killThreadIsProcess);
+  for (const auto& e : c.examples) ADD_FAILURE() << "ward vs original: " << e;
+  EXPECT_EQ(c.differ, 0u) << "of " << c.vectors << " vectors";
+  std::cout << "[ info ] explored " << c.vectors << " (ABI, syscall, arguments) vectors around " << c.constants
+            << " constants: " << c.differ << " differ\n";
 }
 
 class DockerDefault : public ::testing::Test {
@@ -135,6 +151,16 @@ TEST_F(DockerDefault, ImportedPolicyDecidesLikeRuncsCompileOfTheJson) {
   EXPECT_EQ(at(bpf::kAuditArchI386, 3 /*read*/, 0), bpf::kRetAllow);
   EXPECT_EQ(at(bpf::kAuditArchX86_64, SYS_read | 0x40000000, 0), bpf::kRetAllow);      // x32
   EXPECT_EQ(at(0xC00000B7u, 0, 0), bpf::kRetKillProcess);                               // foreign
+  // Issue 16.1: the profile allows every socket family; lowering must not derive unix-only rules.
+  EXPECT_NE(imported->ward.find("families any;"), std::string::npos);
+  auto sock = [&](std::uint32_t arch, int nr, std::uint64_t family, std::uint64_t type) {
+    return bpf::run(prog, data(arch, nr, {family, type, 0})).ret;
+  };
+  for (std::uint64_t family : {AF_INET, AF_INET6, AF_NETLINK, AF_UNIX}) {
+    EXPECT_EQ(sock(bpf::kAuditArchX86_64, SYS_socket, family, SOCK_STREAM), bpf::kRetAllow) << family;
+    EXPECT_EQ(sock(bpf::kAuditArchI386, 359 /*socket*/, family, SOCK_STREAM), bpf::kRetAllow) << family;
+    EXPECT_EQ(sock(bpf::kAuditArchX86_64, SYS_socket | 0x40000000, family, SOCK_DGRAM), bpf::kRetAllow) << family;
+  }
 }
 
 TEST_F(DockerDefault, OtherCapabilitySetsToo) {
@@ -160,7 +186,9 @@ TEST_F(DockerDefault, TextUsesOnlyTheLanguage) {
   auto imported = import::importDockerSeccomp(json_, import::DockerOptions{}, diags);
   ASSERT_TRUE(imported.has_value());
   const std::string& t = imported->ward;
-  EXPECT_NE(t.find("policy imported {\n  syscalls {\n    default errno EPERM;\n    arch x86_64, x86, x32;\n"), std::string::npos) << t.substr(0, 600);
+  EXPECT_NE(t.find("policy imported {\n  network {\n    families any;   // socket families: only the profile's own "
+                   "socket() rules below decide\n  }\n  syscalls {\n    default errno EPERM;\n    arch x86_64, x86, x32;\n"),
+            std::string::npos) << t.substr(0, 600);
   EXPECT_NE(t.find("\n    allow personality(arg0 == 0);\n    allow personality(arg0 == 8);\n"), std::string::npos);
   EXPECT_NE(t.find("//   recv, send"), std::string::npos) << "multiplexer-only names are listed as left out";
   EXPECT_NE(t.find("allow clone(arg0 & 0x7e020000 == 0);"), std::string::npos);
@@ -319,6 +347,14 @@ TEST(LxcImport, LxcsCommonPolicy) {
   EXPECT_EQ(bpf::run(prog, data(bpf::kAuditArchX86_64, SYS_umount2, {0, 1})).ret, bpf::kRetErrno | EACCES);   // MNT_FORCE
   EXPECT_EQ(bpf::run(prog, data(bpf::kAuditArchX86_64, SYS_umount2, {0, 2})).ret, bpf::kRetAllow);
   EXPECT_EQ(bpf::run(prog, data(bpf::kAuditArchI386, 283 /*kexec_load*/)).ret, bpf::kRetErrno | EPERM);
+  // Issue 16.1: LXC's policy leaves socket() alone.
+  EXPECT_EQ(bpf::run(prog, data(bpf::kAuditArchX86_64, SYS_socket, {AF_INET, SOCK_STREAM})).ret, bpf::kRetAllow);
+  EXPECT_EQ(bpf::run(prog, data(bpf::kAuditArchI386, 359, {AF_INET6, SOCK_DGRAM})).ret, bpf::kRetAllow);
+  // Every decision, against libseccomp's compile of the same rules (what LXC loads).
+  std::string error;
+  auto original = import::compileLikeRunc(lxc_original::asProfile(imported->policy), false, &error);
+  ASSERT_TRUE(original.has_value()) << error;
+  expectSameDecisions(compileWard(irFor(*imported)), *original, /*killThreadIsProcess=*/false);
 }
 
 TEST(LxcImport, ArgumentsActionsAndSections) {

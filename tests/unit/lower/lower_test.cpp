@@ -227,6 +227,40 @@ TEST(LowerSocket, NetworkNoneLeavesUnixOnlyAndUnixOffLeavesNothing) {
   EXPECT_EQ(count, 1);
 }
 
+// `network { families any; }` (what `ward import` writes): no socket() rule is derived; the written ones
+// and the default action decide, and AppArmor allows every family (the base denies stay).
+TEST(LowerSocket, FamiliesAnyDerivesNothing) {
+  ir::Policy p = basePolicy();
+  p.syscalls.defaultAction = {{Action::Kind::Allow, 0, ""}, lineSpan(2)};
+  p.network.familiesAny = lineSpan(4);
+  ir::Policy byDefault = lowered(p);
+  for (const auto& r : byDefault.mechanism.syscallRules) EXPECT_NE(r.name, "socket");
+  EXPECT_TRUE(hasRule(byDefault, "network,"));
+  EXPECT_TRUE(hasRule(byDefault, "deny network vsock,"));
+
+  ir::Policy written = basePolicy();
+  written.syscalls.rules = {allow("socket", 3)};
+  written.syscalls.rules.push_back(allow("socket", 5));
+  written.syscalls.rules.back().action = {Action::Kind::Errno, 97, "EAFNOSUPPORT"};
+  ir::ArgCondition vsock;
+  vsock.index = 0;
+  vsock.op = ir::ArgCondition::Op::Eq;
+  vsock.value = 40;
+  written.syscalls.rules.back().conditions = {vsock};
+  written.network.familiesAny = lineSpan(4);
+  written = lowered(written);
+  EXPECT_EQ(socketAction(written, 2, kStream)->kind, Action::Kind::Allow);
+  EXPECT_EQ(socketAction(written, 38, kStream)->kind, Action::Kind::Allow);
+  int count = 0;
+  for (const auto& r : written.mechanism.syscallRules) {
+    if (r.name != "socket") continue;
+    ++count;
+    EXPECT_TRUE(r.derivedFrom.empty());
+    if (!r.conditions.empty()) EXPECT_EQ(r.conditions, std::vector<ir::ArgCondition>{vsock});
+  }
+  EXPECT_EQ(count, 2);   // exactly the two written, as written
+}
+
 TEST(LowerSocket, NetlinkAndPacketAreAllowedWhenDeclared) {
   ir::Policy p = basePolicy();
   p.syscalls.defaultAction = {{Action::Kind::Allow, 0, ""}, lineSpan(2)};   // socket() allowed by default

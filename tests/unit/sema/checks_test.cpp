@@ -230,6 +230,24 @@ TEST(SemaChecks, SectionRepeated) {
   ASSERT_EQ(r.find("E0404")->notes.size(), 1u);
 }
 
+TEST(SemaChecks, FamiliesAny) {
+  SemaRun r;
+  analyzeText(r, pol("  network { families any; }"));
+  ASSERT_TRUE(r.errorFree()) << r.dump();
+  ASSERT_TRUE(r.policy().network.familiesAny.has_value());
+  EXPECT_TRUE(r.policy().network.familiesAny->valid());
+  for (const char* bad : {"  network { families inet; }", "  network { families; }", "  network { families any any; }"}) {
+    std::string t = pol(bad);
+    SemaRun b;
+    analyzeText(b, t);
+    EXPECT_FALSE(b.errorFree()) << bad;
+  }
+  std::string t = pol("  network { families inet; }");
+  SemaRun b;
+  analyzeText(b, t);
+  EXPECT_DIAG_AT(b, "E0304", t, "inet");
+}
+
 TEST(SemaChecks, NetworkNoneContradiction) {
   std::string t = pol("  network { none; listen tcp 80; }");
   SemaRun r;
