@@ -322,7 +322,9 @@ int cmdCompile(const Global& g, const CompileArgs& a) {
   o.backend.artifactDir = a.installDir;
   o.backend.containerName = a.container;
   if (a.thisHost) {   // the OCI fragment leaves out the LSM fields this kernel does not enforce (runc refuses them)
-    const verify::HostFacts host = driver::thisHost();
+    driver::HostQuery query;
+    query.versions = false;   // only the LSMs matter here
+    const verify::HostFacts host = driver::thisHost(nullptr, nullptr, query);
     o.backend.hostApparmor = host.apparmorEnabled;
     o.backend.hostSelinux = host.selinuxEnabled;
     if (host.apparmorEnabled == false)
