@@ -68,6 +68,19 @@ const char* compareOpName(ir::ArgCondition::Op op) {
   return "SCMP_CMP_EQ";
 }
 
+const char* actionName(const ir::Action& a) {
+  switch (a.kind) {
+    case ir::Action::Kind::Allow: return "SCMP_ACT_ALLOW";
+    case ir::Action::Kind::Errno: return "SCMP_ACT_ERRNO";
+    case ir::Action::Kind::KillProcess: return "SCMP_ACT_KILL_PROCESS";
+    case ir::Action::Kind::KillThread: return "SCMP_ACT_KILL_THREAD";
+    case ir::Action::Kind::Trap: return "SCMP_ACT_TRAP";
+    case ir::Action::Kind::Log: return "SCMP_ACT_LOG";
+    case ir::Action::Kind::Notify: return "SCMP_ACT_NOTIFY";
+  }
+  return "SCMP_ACT_KILL_PROCESS";
+}
+
 std::optional<ir::ArgCondition::Op> parseCompareOpName(std::string_view name) {
   using Op = ir::ArgCondition::Op;
   for (Op op : {Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq})

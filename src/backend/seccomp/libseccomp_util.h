@@ -24,6 +24,8 @@ scmp_compare compareOp(ir::ArgCondition::Op op);
 // libseccomp's name of a comparison ("SCMP_CMP_MASKED_EQ"), as LXC's seccomp v2 files and the OCI JSON
 // form write it.
 const char* compareOpName(ir::ArgCondition::Op op);
+// An action as OCI/Docker profiles and runc name it ("SCMP_ACT_ERRNO"; the errno travels apart).
+const char* actionName(const ir::Action& a);
 // The inverse, for importing LXC and OCI/Docker profiles; nullopt for an unknown name.
 std::optional<ir::ArgCondition::Op> parseCompareOpName(std::string_view name);
 

@@ -11,20 +11,6 @@ namespace ward::backend::seccomp {
 
 namespace {
 
-const char* ociAction(const ir::Action& a) {
-  switch (a.kind) {
-    case ir::Action::Kind::Allow: return "SCMP_ACT_ALLOW";
-    case ir::Action::Kind::Errno: return "SCMP_ACT_ERRNO";
-    case ir::Action::Kind::KillProcess: return "SCMP_ACT_KILL_PROCESS";
-    case ir::Action::Kind::KillThread: return "SCMP_ACT_KILL_THREAD";
-    case ir::Action::Kind::Trap: return "SCMP_ACT_TRAP";
-    case ir::Action::Kind::Log: return "SCMP_ACT_LOG";
-    case ir::Action::Kind::Notify: return "SCMP_ACT_NOTIFY";
-  }
-  return "SCMP_ACT_KILL_PROCESS";
-}
-
-
 const char* ociArch(const std::string& a) {
   if (a == "x86_64") return "SCMP_ARCH_X86_64";
   if (a == "x86" || a == "i386") return "SCMP_ARCH_X86";
@@ -38,7 +24,7 @@ nlohmann::json ociSeccomp(const ir::Policy& policy) {
   using nlohmann::json;
   json out = json::object();
   const auto& sc = policy.syscalls;
-  out["defaultAction"] = ociAction(sc.defaultAction.value);
+  out["defaultAction"] = actionName(sc.defaultAction.value);
   if (sc.defaultAction.value.kind == ir::Action::Kind::Errno) out["defaultErrnoRet"] = sc.defaultAction.value.errnoValue;
   json arches = json::array();
   for (const auto& a : sc.arches)
@@ -75,14 +61,14 @@ nlohmann::json ociSeccomp(const ir::Policy& policy) {
         args.push_back(std::move(arg));
       }
       const std::string comment = policy.where(r.span);
-      const std::string key = std::string(ociAction(r.action)) + "/" + std::to_string(r.action.errnoValue) + "/" +
+      const std::string key = std::string(actionName(r.action)) + "/" + std::to_string(r.action.errnoValue) + "/" +
                               args.dump() + "/" + comment;
       auto it = index.find(key);
       if (it != index.end()) {
         syscalls[it->second]["names"].push_back(r.name);
         continue;
       }
-      json entry = {{"names", json::array({r.name})}, {"action", ociAction(r.action)}};
+      json entry = {{"names", json::array({r.name})}, {"action", actionName(r.action)}};
       if (r.action.kind == ir::Action::Kind::Errno) entry["errnoRet"] = r.action.errnoValue;
       if (!args.empty()) entry["args"] = std::move(args);
       if (!comment.empty()) entry["comment"] = comment;
