@@ -256,7 +256,9 @@ TEST(LowerSocket, FamiliesAnyDerivesNothing) {
     if (r.name != "socket") continue;
     ++count;
     EXPECT_TRUE(r.derivedFrom.empty());
-    if (!r.conditions.empty()) EXPECT_EQ(r.conditions, std::vector<ir::ArgCondition>{vsock});
+    if (!r.conditions.empty()) {
+      EXPECT_EQ(r.conditions, std::vector<ir::ArgCondition>{vsock});
+    }
   }
   EXPECT_EQ(count, 2);   // exactly the two written, as written
 }
