@@ -6,6 +6,9 @@
 #
 #   bench/fleet.sh [N] [BUILD_DIR]      (N = 1000, BUILD_DIR = build)
 #   bench/fleet.sh --generate N FILE    (only write the policy file)
+# WARD_BEFORE=/path/to/an/older/ward also compiles the same fleet with that binary in the same run (after
+# this build's, with its own state and output directories), prints before/after ratios and checks that both
+# wrote byte-identical files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -58,8 +61,21 @@ measure() {
 
 stdlib=(-I "$src/stdlib")
 echo "fleet compile: $n policies (extends base.unprivileged, a read path, a listen port, two limits), $(nproc) cores"
-measure "fleet" "$ward" "${stdlib[@]}" compile -o "$work/out-fleet" --state-dir "$work/state" "$work/fleet.ward"
+# --install-dir: the artifacts name where they are installed, not the temporary output directory, so that
+# two compiles into different directories write the same bytes.
+measure "fleet" "$ward" "${stdlib[@]}" compile -o "$work/out-fleet" --state-dir "$work/state" --install-dir /etc/ward "$work/fleet.ward"
 files=$(find "$work/out-fleet" -type f | wc -l)
+if [[ -n ${WARD_BEFORE:-} ]]; then
+  measure "before" "$WARD_BEFORE" "${stdlib[@]}" compile -o "$work/out-before" --state-dir "$work/state-before" --install-dir /etc/ward "$work/fleet.ward"
+  if diff -r "$work/out-fleet" "$work/out-before" >/dev/null && diff -r "$work/state" "$work/state-before" >/dev/null; then
+    same="byte-identical outputs and registries"
+  else
+    same="OUTPUTS DIFFER"
+  fi
+  awk -v bw="$before_wall" -v fw="$fleet_wall" -v bc="$before_cpu" -v fc="$fleet_cpu" -v same="$same" \
+    'BEGIN {printf "before/after (same run): wall %.2fx, cpu %.2fx faster; %s\n", bw / fw, bc / fc, same}'
+  [[ $same != "OUTPUTS DIFFER" ]] || { echo "fleet.sh: $WARD_BEFORE and this build wrote different files" >&2; exit 1; }
+fi
 measure "one" "$ward" "${stdlib[@]}" compile -o "$work/out-one" --state-dir "$work/state1" "$work/one.ward"
 # The baseline: the same policy's seccomp rules straight through libseccomp, in one process of its own, and
 # ward's filter for it in the same binary (REPS times each, per-build time printed).

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/apparmor/load.h"
+#include "backend/common/registry_file.h"
 #include "backend/selinux/selinux.h"
 #include "base/fileio.h"
 #include "base/sha256.h"
@@ -381,7 +382,9 @@ std::string writeAtomically(const std::string& path, const std::string& content,
 CompileResult compile(Session& session, const std::vector<std::string>& files, const CompileOptions& options) {
   // Each output goes to a temporary beside its target as soon as it exists (so a fleet of policies never
   // sits in memory at once); all are renamed at the end, and on any error every temporary is removed, so
-  // earlier outputs stay as they were.
+  // earlier outputs stay as they were. The id range and MCS registries change once, at the end, before the
+  // renames (registry_file::Batch): every artifact renamed into place has its allocation registered.
+  backend::common::registry_file::Batch registries;
   Stager stager(options.outDir);
   std::vector<Output> written;   // paths only: the content is on disk
   auto fail = [&](CompileResult& r, const std::string& msg) {
@@ -414,6 +417,7 @@ CompileResult compile(Session& session, const std::vector<std::string>& files, c
     if (std::string err = stager.stage(*options.depfile, depfileText(targets, result.dependencies)); !err.empty())
       return fail(result, err);
   }
+  if (std::string err; !registries.commit(err)) return fail(result, err);
   if (std::string err = stager.commit(); !err.empty()) return fail(result, err);
   return result;
 }

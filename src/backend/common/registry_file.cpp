@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -68,25 +69,62 @@ Lock::~Lock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Lock::acquire(const std::string& path, std::string_view what, std::string& error) {
-  if (fd_ >= 0) return true;
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0) {
+namespace {
+
+// An exclusive flock on `path` (created 0600, not followed through a symlink); -1 and `error` on failure.
+int lockFile(const std::string& path, std::string_view what, std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
     error = sysError(fmt::format("cannot open {}", what), path);
-    return false;
+    return -1;
   }
-  while (::flock(fd_, LOCK_EX) != 0) {
+  while (::flock(fd, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     error = sysError("cannot lock", path);
-    ::close(fd_);
-    fd_ = -1;
-    return false;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The lock files of the registries that share a state directory. A batch holds its locks until it ends,
+// so it takes all of them at its first lock in a directory, in this (sorted) order: two compiles that
+// allocate in different orders (one policy with `idmap auto` only, another with `categories auto` only)
+// would otherwise each hold one lock and wait for the other's forever.
+constexpr std::string_view kBatchLocks[] = {"idmap.lock", "mcs.lock"};
+
+}  // namespace
+
+bool Lock::acquire(const std::string& path, std::string_view what, std::string& error) {
+  if (fd_ >= 0) return true;
+  Batch* batch = Batch::active();
+  if (!batch) {
+    fd_ = lockFile(path, what, error);
+    return fd_ >= 0;
+  }
+  if (batch->locks_.count(path)) return true;   // the batch holds it already
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::set<std::string> all{path};
+  if (batch->lockedDirs_.insert(dir).second)
+    for (auto name : kBatchLocks) all.insert(dir + "/" + std::string(name));
+  for (const auto& p : all) {   // held until the batch ends
+    if (batch->locks_.count(p)) continue;
+    const int fd = lockFile(p, p == path ? what : std::string_view("a registry lock"), error);
+    if (fd < 0) return false;
+    batch->locks_.emplace(p, fd);
   }
   return true;
 }
 
 ReadStatus readAll(const std::string& path, std::string_view what, std::string& text, std::string& error) {
   text.clear();
+  if (Batch* batch = Batch::active()) {
+    if (auto it = batch->pending_.find(path); it != batch->pending_.end()) {
+      text = it->second.text;
+      return ReadStatus::Ok;
+    }
+  }
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.fd < 0) {
     if (errno == ENOENT) return ReadStatus::Missing;
@@ -145,6 +183,10 @@ std::string seal(std::string body) {
 
 bool writeAtomic(const std::string& dir, const std::string& fileName, std::string_view text, std::string& error) {
   const std::string path = dir + "/" + fileName;
+  if (Batch* batch = Batch::active()) {
+    batch->pending_[path] = {dir, fileName, std::string(text)};
+    return true;
+  }
   std::string tmp = dir + "/." + fileName + ".XXXXXX";
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
   if (fd.fd < 0) {
@@ -168,6 +210,38 @@ bool writeAtomic(const std::string& dir, const std::string& fileName, std::strin
   Fd dirFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dirFd.fd >= 0) ::fsync(dirFd.fd);
   return true;
+}
+
+namespace {
+thread_local Batch* tActive = nullptr;
+}  // namespace
+
+Batch* Batch::active() { return tActive; }
+
+Batch::Batch() {
+  if (tActive) inert_ = true;
+  else tActive = this;
+}
+
+Batch::~Batch() {
+  if (inert_) return;
+  tActive = nullptr;
+  for (const auto& [path, fd] : locks_) ::close(fd);
+}
+
+bool Batch::commit(std::string& error) {
+  if (inert_) return true;
+  tActive = nullptr;   // writeAtomic below writes for real
+  std::map<std::string, Pending> pending;
+  pending.swap(pending_);
+  bool ok = true;
+  for (const auto& [path, p] : pending)
+    if (!writeAtomic(p.dir, p.fileName, p.text, error)) {
+      ok = false;
+      break;
+    }
+  tActive = this;   // the locks are released by the destructor
+  return ok;
 }
 
 }  // namespace ward::backend::common::registry_file

@@ -189,3 +189,36 @@ TEST(Driver, AFailingLastPolicyLeavesNothingStaged) {
   for (const auto& e : fs::directory_iterator(t.path / "out")) after[e.path().filename()] = read(e.path());
   EXPECT_EQ(before, after);   // also: no .ward-staging temporaries
 }
+
+// Issue 16.8: a compile registers every container's id range and MCS pair with one write per registry (at
+// the end, before the renames); a compile that fails registers nothing.
+TEST(Driver, RegistriesChangeOncePerCompileAndNotOnFailure) {
+  TempDir t;
+  std::string text = "import \"std/base\";\n";
+  for (int i = 0; i < 5; ++i) text += "policy f" + std::to_string(i) + " extends base.unprivileged {}\n";
+  write(t.path / "fleet.ward", text);
+  write(t.path / "broken.ward", text + "policy zz extends base.unprivileged {\n  syscalls { deny ioctl(request == 4294967296); }\n}\n");
+  const fs::path state = t.path / "state";
+  {
+    driver::Session s;
+    EXPECT_FALSE(driver::compile(s, {(t.path / "broken.ward").string()}, options(t, "new")).ok);
+    EXPECT_FALSE(fs::exists(state / "idmap.registry"));   // f0..f4 were allocated in memory only
+    EXPECT_FALSE(fs::exists(state / "mcs.registry"));
+  }
+  driver::Session s;
+  ASSERT_TRUE(driver::compile(s, {(t.path / "fleet.ward").string()}, options(t, "out")).ok);
+  const std::string idmap = read(state / "idmap.registry"), mcs = read(state / "mcs.registry");
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "\nf" + std::to_string(i) + "\t";
+    EXPECT_NE(idmap.find(name), std::string::npos) << idmap;
+    EXPECT_NE(mcs.find(name), std::string::npos) << mcs;
+    // The artifacts name what the registry holds: f<i>'s LXC config maps the registered range.
+    const std::string uid = idmap.substr(idmap.find(name) + name.size(), idmap.find('\t', idmap.find(name) + name.size()) -
+                                                                           idmap.find(name) - name.size());
+    EXPECT_NE(read(t.path / "out" / ("f" + std::to_string(i) + ".lxc.conf")).find("lxc.idmap = u 0 " + uid + " 65536"),
+              std::string::npos);
+  }
+  std::size_t temporaries = 0;
+  for (const auto& e : fs::directory_iterator(state)) temporaries += e.path().filename().string()[0] == '.';
+  EXPECT_EQ(temporaries, 0u);
+}
