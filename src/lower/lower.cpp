@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/dump.h"
 #include "lower/internal.h"
 
 namespace ward::lower {
@@ -17,21 +18,13 @@ namespace detail {
 int capabilityNumber(std::string_view name) { return ward::capabilityNumber(name); }
 
 namespace {
-const char* protoName(ir::Endpoint::Proto p) {
-  switch (p) {
-    case ir::Endpoint::Proto::Tcp: return "tcp";
-    case ir::Endpoint::Proto::Udp: return "udp";
-    case ir::Endpoint::Proto::Sctp: return "sctp";
-  }
-  return "tcp";
-}
 std::string portText(const ir::PortRange& r) {
   return r.first == r.last ? std::to_string(r.first) : fmt::format("{}-{}", r.first, r.last);
 }
 }  // namespace
 
 std::string endpointText(const ir::Endpoint& e, const ir::PortRange* port) {
-  std::string s = protoName(e.proto);
+  std::string s = ir::protoName(e.proto);
   if (!e.host.empty()) s += " \"" + e.host + "\"";
   if (port) {
     s += " " + portText(*port);
