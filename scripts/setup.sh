@@ -20,6 +20,8 @@ PACKAGES=(
   # catatonit for the pause image of `podman kube play`); no
   # service is started: tests/integration/lib/engines.sh starts private daemons and stops them
   docker.io podman golang-github-containers-common catatonit
+  # docker-compose 1.29 applies P.compose.yaml in tests/integration/engine_targets.sh
+  docker-compose
   # GNU time (/usr/bin/time -v: wall time and peak RSS for bench/fleet.sh)
   time
   # Docker's default seccomp profile, the baseline for the seccomp benchmark and the import test

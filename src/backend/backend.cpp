@@ -1,6 +1,7 @@
 #include "backend/backend.h"
 
 #include "backend/apparmor/apparmor.h"
+#include "backend/engines/engines.h"
 #include "backend/lxc/lxc.h"
 #include "backend/oci/oci.h"
 #include "backend/seccomp/seccomp.h"
@@ -10,6 +11,12 @@ namespace ward::backend {
 
 std::vector<std::string> targetNames() { return {"seccomp", "apparmor", "selinux", "lxc", "oci"}; }
 
+std::vector<std::string> allTargetNames() {
+  auto all = targetNames();
+  for (const char* t : {"docker", "compose", "kube"}) all.push_back(t);
+  return all;
+}
+
 std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, const Options& options,
                            Diagnostics& diags) {
   if (target == "seccomp") return seccomp::emit(policy, options, diags);
@@ -17,6 +24,9 @@ std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, 
   if (target == "selinux") return selinux::emit(policy, options, diags);
   if (target == "lxc") return lxc::emit(policy, options, diags);
   if (target == "oci") return oci::emit(policy, options, diags);
+  if (target == "docker") return engines::emitDocker(policy, options, diags);
+  if (target == "compose") return engines::emitCompose(policy, options, diags);
+  if (target == "kube") return engines::emitKube(policy, options, diags);
   diags.error(Code::E1000, {}, "unknown target '" + target + "'");
   return {};
 }

@@ -41,8 +41,12 @@ struct Options {
   std::optional<bool> hostApparmor, hostSelinux;
 };
 
-// The targets, in the order the driver runs them: seccomp, apparmor, selinux, lxc, oci.
+// The targets a compile writes by default, in the order the driver runs them: seccomp, apparmor, selinux,
+// lxc, oci.
 std::vector<std::string> targetNames();
+// Every target, default ones first, then the opt-in container engine targets (docker, compose, kube:
+// backend/engines/engines.h), which only `--target` asks for.
+std::vector<std::string> allTargetNames();
 
 // Runs one target. On error, diagnostics get an E1xxx error and the returned list must be ignored.
 std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, const Options& options,

@@ -20,6 +20,7 @@
 #include "backend/common/idmap_registry.h"
 #include "backend/selinux/registry.h"
 #include "cli/diff_command.h"
+#include "cli/engines_command.h"
 #include "driver/driver.h"
 #include "hook/hook.h"
 #include "import/import.h"
@@ -114,6 +115,7 @@ struct VerifyArgs {
   bool all = false;             // also list blocked and n/a entries
   bool thisHost = false;        // judge for the running host: LSMs it does not enforce do not count
   std::string lxcConfig, oci;   // audit configurations ward did not write
+  std::vector<std::string> docker, podman;   // audit running containers of these engines (engines_command.h)
   std::string engine;           // --this-host: only bugs of this runtime family (lxc | oci); "" = every one
 };
 
@@ -145,7 +147,13 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
       std::fprintf(stderr, "note: --this-host: judging versions of %s\n", c.c_str());
   }
 
-  if (!a.lxcConfig.empty() || !a.oci.empty()) {
+  if (!a.docker.empty() || !a.podman.empty()) {
+    EngineFindings ef = verifyEngines(s.sources, a.docker, a.podman, catalog, host);
+    for (const auto& e : ef.errors) s.diags.error(Code::E2005, {}, e);
+    findings = std::move(ef.findings);
+    if (a.format == "text")
+      for (const auto& n : ef.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  } else if (!a.lxcConfig.empty() || !a.oci.empty()) {
     verify::AuditOptions ao;
     ao.apparmorEnabled = host.apparmorEnabled;
     host.engines = !a.lxcConfig.empty() ? verify::lxcEngines() : verify::ociEngines();
@@ -371,14 +379,21 @@ int cmdApparmorStatus() {
 // ---- import ------------------------------------------------------------------------------------------
 
 struct ImportArgs {
-  std::string kind;             // docker-seccomp | lxc-seccomp
+  std::string kind;             // docker-seccomp | lxc-seccomp | docker-run
   std::string file;
+  std::vector<std::string> rest;   // docker-run: the command line (file is its first word)
   std::string out;              // "" = stdout
   std::vector<std::string> caps;
   std::string name = "imported";
 };
 
 int cmdImport(const Global& g, const ImportArgs& a) {
+  if (a.kind == "docker-run") {
+    std::vector<std::string> args;
+    if (!a.file.empty()) args.push_back(a.file);
+    args.insert(args.end(), a.rest.begin(), a.rest.end());
+    return cmdImportDockerRun(args, a.name == "imported" ? "app" : a.name, a.out, g.diagnosticsFormat == "json");
+  }
   auto text = readFile(a.file);
   if (!text) {
     std::fprintf(stderr, "ward: error: cannot read '%s'\n", a.file.c_str());
@@ -453,6 +468,9 @@ int run(int argc, char** argv) {
   check->add_option("--baseline", baselineArgs.baseline,
                     "also fail (exit 1) when a policy is wider than this baseline file's (docs/diff.md)");
   check->add_option("--policy", baselineArgs.policy, "with --baseline: the baseline's policy (default: the same name)");
+  TargetCheckArgs targetCheck;
+  check->add_option("--target", targetCheck.targets,
+                    "also say what these targets cannot express (docker,compose,kube; W0008), writing nothing");
 
   DiffArgs diffArgs;
   auto* diffCmd = app.add_subcommand("diff", "compare two policies layer by layer on what they compile to; exit 0 equal, 1 different, 2 errors");
@@ -479,6 +497,10 @@ int run(int argc, char** argv) {
   auto* lxcOpt = verifyCmd->add_option("--lxc-config", verifyArgs.lxcConfig, "audit an LXC container config (follows lxc.include)");
   auto* ociOpt = verifyCmd->add_option("--oci", verifyArgs.oci, "audit an OCI bundle's config.json");
   lxcOpt->excludes(ociOpt);
+  verifyCmd->add_option("--docker", verifyArgs.docker, "audit running Docker containers: inspect and the config.json handed to runc")
+      ->excludes(lxcOpt)->excludes(ociOpt);
+  verifyCmd->add_option("--podman", verifyArgs.podman, "audit running Podman containers: inspect and the config.json handed to runc")
+      ->excludes(lxcOpt)->excludes(ociOpt);
 
   ExplainArgs ea;
   int explainYear = 0;
@@ -507,7 +529,7 @@ int run(int argc, char** argv) {
   compile->add_option("files", ca.files, "policy files")->required();
   compile->add_option("-o,--output", ca.outDir, "output directory")->required();
   compile->add_option("--policy", ca.policy, "compile only this policy");
-  compile->add_option("--target", ca.targets, "comma-separated targets: seccomp,apparmor,selinux,lxc,oci");
+  compile->add_option("--target", ca.targets, "comma-separated targets: seccomp,apparmor,selinux,lxc,oci (the default), docker,compose,kube");
   compile->add_option("-M,--depfile", ca.depfile, "write a Make-style dependency file");
   compile->add_option("--state-dir", ca.stateDir, "state directory (SELinux MCS registry)")->capture_default_str();
   compile->add_option("--install-dir", ca.installDir,
@@ -524,10 +546,11 @@ int run(int argc, char** argv) {
 
   ImportArgs ia;
   auto* importCmd = app.add_subcommand("import", "turn a Docker or LXC seccomp profile into a .ward file");
-  importCmd->add_option("kind", ia.kind, "docker-seccomp or lxc-seccomp")
+  importCmd->add_option("kind", ia.kind, "docker-seccomp, lxc-seccomp or docker-run")
       ->required()
-      ->check(CLI::IsMember({"docker-seccomp", "lxc-seccomp"}));
-  importCmd->add_option("file", ia.file, "the profile")->required();
+      ->check(CLI::IsMember({"docker-seccomp", "lxc-seccomp", "docker-run"}));
+  importCmd->add_option("file", ia.file, "the profile (docker-run: `-- ARGS...`, the docker run command line)")->required();
+  importCmd->add_option("args", ia.rest, "docker-run: the rest of the command line");
   importCmd->add_option("-o,--output", ia.out, "write the .ward file here (default: standard output)");
   importCmd->add_option("--cap", ia.caps, "docker-seccomp: a capability of the container (repeat; default: Docker's 14)");
   importCmd->add_option("--name", ia.name, "the policy name")->capture_default_str();
@@ -609,11 +632,20 @@ int run(int argc, char** argv) {
     const int rc = checkOrVerify(g, checkArgs, false);
     return rc >= kExitInvalid ? rc : std::max(rc, gate);
   }
+  if (*check && !targetCheck.targets.empty()) {
+    targetCheck.files = checkArgs.files;
+    targetCheck.load = loadOptions(g);
+    targetCheck.hostFiles = hostFiles();
+    targetCheck.color = useColor(g);
+    targetCheck.jsonDiagnostics = g.diagnosticsFormat == "json";
+    if (const int rc = cmdCheckTargets(targetCheck); rc != kExitOk) return rc;
+  }
   if (*check) return checkOrVerify(g, checkArgs, false);
   if (*diffCmd) return cmdDiff(diffEnv, diffArgs);
   if (*verifyCmd) {
-    if (verifyArgs.files.empty() && verifyArgs.lxcConfig.empty() && verifyArgs.oci.empty()) {
-      std::fputs("ward: error: verify needs policy files, --lxc-config PATH or --oci PATH\n", stderr);
+    if (verifyArgs.files.empty() && verifyArgs.lxcConfig.empty() && verifyArgs.oci.empty() && verifyArgs.docker.empty() &&
+        verifyArgs.podman.empty()) {
+      std::fputs("ward: error: verify needs policy files, --lxc-config PATH, --oci PATH, --docker NAME or --podman NAME\n", stderr);
       return kExitInvalid;
     }
     return checkOrVerify(g, verifyArgs, true);

@@ -155,12 +155,12 @@ CompileResult produce(Session& session, const std::vector<std::string>& files, c
   }
 
   std::vector<std::string> targets = options.targets.empty() ? backend::targetNames() : options.targets;
-  const auto known = backend::targetNames();
+  const auto known = backend::allTargetNames();
   for (const auto& t : targets)
     if (std::find(known.begin(), known.end(), t) == known.end()) {
       auto& d = session.diags.error(Code::E1000, {}, "unknown target '" + t + "'");
       std::string near = closestMatch(t, known);
-      d.notes.push_back({{}, near.empty() ? "targets are: seccomp, apparmor, selinux, lxc, oci"
+      d.notes.push_back({{}, near.empty() ? "targets are: seccomp, apparmor, selinux, lxc, oci, docker, compose, kube"
                                           : "did you mean '" + near + "'?"});
       return result;
     }

@@ -51,6 +51,12 @@ struct Imported {
 std::optional<Imported> importDockerSeccomp(const std::string& json, const DockerOptions& options, Diagnostics& diags);
 std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptions& options, Diagnostics& diags);
 
+// A `docker run` / `podman run` command line (with or without the leading `docker run`) as a policy extending
+// std/base's unprivileged container (import/docker_run.cpp). Imported::policy is left empty: the text is
+// meant to be checked and compiled. E0304 on an option it does not know or a malformed value.
+std::optional<Imported> importDockerRun(const std::vector<std::string>& args, const std::string& policyName,
+                                        Diagnostics& diags);
+
 // Convenience wrappers: just the .ward text ("" on error).
 std::string importDockerSeccomp(const std::string& json, const std::vector<std::string>& capabilities, Diagnostics& diags);
 std::string importLxcSeccomp(const std::string& text, Diagnostics& diags);

@@ -1,6 +1,9 @@
 /* ward-syscall: makes one raw system call and prints what came back, for the engine tests (a denied call's
  * errno under a real engine's seccomp filter). Static, so it runs in a busybox rootfs.
- *   ward-syscall [--filter FILE.bpf] NR [ARG...]   ARGs are integers (0x.. hex, -1 ...), at most six
+ *   ward-syscall [--filter FILE.bpf] [--i386] NR [ARG...]   ARGs are integers (0x.. hex, -1 ...), at most six
+ * --i386 makes the call through `int $0x80`: the kernel takes it as an i386 (compat) system call, so a
+ * seccomp filter sees AUDIT_ARCH_I386 and the i386 number (five arguments, truncated to 32 bits). That is
+ * how the engine tests reach a filter's x86 part from this 64-bit static binary (no multilib needed).
  * --filter first loads FILE (a raw struct sock_filter[], as `ward compile` writes P.bpf) into the kernel
  * (no_new_privs, then seccomp(SECCOMP_SET_MODE_FILTER)), so the call meets that filter.
  * Prints "ok RESULT" or "errno NAME (N)"; exits 0 either way, 2 on bad usage, 3 when the filter does not load. */
@@ -28,6 +31,18 @@ static const char *errnoName(int e) {
   }
 }
 
+#if defined(__x86_64__)
+static long i386Call(long nr, const long *a) {   /* five arguments: ebp (the sixth) stays the frame's */
+  long rc;
+  __asm__ volatile("int $0x80"
+                   : "=a"(rc)
+                   : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
+                   : "memory", "r8", "r9", "r10", "r11", "cc");
+  if (rc < 0 && rc > -4096) { errno = (int)-rc; return -1; }
+  return rc;
+}
+#endif
+
 static int loadFilter(const char *path) {
   static struct sock_filter insns[4096];
   int fd = open(path, O_RDONLY);
@@ -48,13 +63,27 @@ int main(int argc, char **argv) {
     argv += 2;
     argc -= 2;
   }
+  int i386 = 0;
+  if (argc > 1 && strcmp(argv[1], "--i386") == 0) {
+    i386 = 1;
+    argv += 1;
+    argc -= 1;
+  }
   if (argc < 2 || argc > 8) {
-    fprintf(stderr, "usage: ward-syscall [--filter FILE.bpf] NR [ARG...]\n");
+    fprintf(stderr, "usage: ward-syscall [--filter FILE.bpf] [--i386] NR [ARG...]\n");
     return 2;
   }
   for (int i = 2; i < argc; ++i) a[i - 2] = (long)strtoull(argv[i], NULL, 0);
   errno = 0;
-  long rc = syscall(strtol(argv[1], NULL, 0), a[0], a[1], a[2], a[3], a[4], a[5]);
+  long rc;
+#if defined(__x86_64__)
+  if (i386) rc = i386Call(strtol(argv[1], NULL, 0), a);
+  else
+#endif
+    rc = syscall(strtol(argv[1], NULL, 0), a[0], a[1], a[2], a[3], a[4], a[5]);
+#if !defined(__x86_64__)
+  (void)i386;
+#endif
   if (rc == -1) printf("errno %s (%d)\n", errnoName(errno), errno);
   else printf("ok %ld\n", rc);
   return 0;

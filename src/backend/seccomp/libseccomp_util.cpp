@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <set>
+
+#include "backend/seccomp/filter.h"
 
 namespace ward::backend::seccomp {
 
@@ -86,6 +90,24 @@ std::optional<ir::ArgCondition::Op> parseCompareOpName(std::string_view name) {
   for (Op op : {Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::MaskedEq})
     if (name == compareOpName(op)) return op;
   return std::nullopt;
+}
+
+std::vector<std::string> knownSyscallNames(const std::vector<std::string>& arches) {
+  // libseccomp has no "list every name" call: walk each arch's number space (below 1024 on x86_64 and
+  // x86; x32's calls carry __X32_SYSCALL_BIT) and keep the names it resolves.
+  std::set<std::string> names;
+  for (const auto& a : arches) {
+    const auto token = archToken(a);
+    if (!token) continue;
+    const int bit = *token == SCMP_ARCH_X32 ? 0x40000000 : 0;
+    for (int n = 0; n < 1024; ++n) {
+      char* s = seccomp_syscall_resolve_num_arch(*token, n | bit);
+      if (!s) continue;
+      names.insert(s);
+      std::free(s);
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 }  // namespace ward::backend::seccomp

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ir/policy.h"
 
@@ -30,5 +31,10 @@ const char* actionName(const ir::Action& a);
 std::optional<ir::ArgCondition::Op> parseCompareOpName(std::string_view name);
 
 std::optional<std::string> exportFilter(scmp_filter_ctx ctx, bool pfc, std::string* error);
+
+// Every system call name libseccomp knows a number for on one of `arches` ("x86_64", "x86", "x32"),
+// sorted and unique: the calls a profile must name to decide each one itself (the Docker form, whose
+// engines may not honour the default errno).
+std::vector<std::string> knownSyscallNames(const std::vector<std::string>& arches);
 
 }  // namespace ward::backend::seccomp

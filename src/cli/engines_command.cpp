@@ -1,0 +1,140 @@
+#include "cli/engines_command.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "base/process.h"
+#include "import/import.h"
+#include "report/render.h"
+
+namespace ward::cli {
+
+int cmdCheckTargets(const TargetCheckArgs& a) {
+  driver::Session s;
+  driver::CompileOptions o;
+  o.load = a.load;
+  o.outDir = ".";
+  std::stringstream ts(a.targets);
+  for (std::string t; std::getline(ts, t, ',');)
+    if (!t.empty()) o.targets.push_back(t);
+  o.backend = a.hostFiles;
+  o.backend.allocate = false;   // checking never takes MCS categories or id ranges
+  o.backend.artifactDir = "/etc/ward";
+  o.allowNoPolicy = true;
+  const driver::CompileResult r = driver::build(s, a.files, o);
+  s.diags.sort();
+  if (a.jsonDiagnostics) {
+    std::cout << report::toJson(s.sources, s.diags).dump(2) << "\n";
+  } else {
+    report::TextOptions t;
+    t.color = a.color;
+    std::string text = report::renderText(s.sources, s.diags, t);
+    if (std::string sum = report::summary(s.diags); !sum.empty()) text += sum + "\n";
+    std::fputs(text.c_str(), stderr);
+  }
+  return r.ok ? 0 : 2;
+}
+
+namespace {
+
+std::vector<std::string> engineCommand(const std::string& engine) {
+  const char* env = std::getenv(engine == "docker" ? "WARD_DOCKER" : "WARD_PODMAN");
+  std::string text = env && *env ? env : engine == "docker" ? "/usr/bin/docker" : "/usr/bin/podman";
+  std::vector<std::string> argv;
+  std::stringstream ss(text);
+  for (std::string w; ss >> w;) argv.push_back(w);
+  return argv;
+}
+
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::vector<EngineAudit> auditEngine(SourceManager& sources, const std::string& engine, const std::vector<std::string>& names,
+                                     const verify::AuditOptions& options, std::vector<std::string>& errors) {
+  std::vector<EngineAudit> out;
+  for (const auto& name : names) {
+    auto argv = engineCommand(engine);
+    argv.insert(argv.end(), {"inspect", "--type", "container", name});
+    const RunResult r = runProcess(argv);
+    if (r.status != 0) {
+      errors.push_back(engine + " inspect " + name + ": " + (r.spawnError.empty() ? r.err : r.spawnError));
+      continue;
+    }
+    const verify::InspectFacts facts = verify::readInspect(r.out);
+    if (!facts.error.empty()) {
+      errors.push_back(engine + " inspect " + name + ": " + facts.error);
+      continue;
+    }
+    std::string config;
+    if (engine == "docker") {
+      const char* state = std::getenv("WARD_CONTAINERD_STATE");
+      config = std::string(state && *state ? state : "/run/containerd") + "/io.containerd.runtime.v2.task/moby/" + facts.id +
+               "/config.json";
+    } else {
+      config = facts.staticDir + "/config.json";
+    }
+    auto text = slurp(config);
+    if (!text) {
+      errors.push_back(engine + " " + name + ": cannot read " + config + " (is the container running?)");
+      continue;
+    }
+    verify::EngineContainer c{engine, name, r.out, config, *text};
+    EngineAudit a;
+    a.audited = verify::auditEngineContainer(sources, c, &a.inspectFile, options);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+EngineFindings verifyEngines(SourceManager& sources, const std::vector<std::string>& docker,
+                             const std::vector<std::string>& podman, const verify::Catalog& catalog,
+                             const verify::HostFacts& host) {
+  EngineFindings out;
+  verify::AuditOptions ao;
+  ao.apparmorEnabled = host.apparmorEnabled;
+  verify::HostFacts h = host;
+  h.engines = verify::ociEngines();
+  for (const std::string engine : {"docker", "podman"}) {
+    for (auto& e : auditEngine(sources, engine, engine == "docker" ? docker : podman, ao, out.errors)) {
+      out.errors.insert(out.errors.end(), e.audited.errors.begin(), e.audited.errors.end());
+      if (!e.audited.ok()) continue;
+      auto f = verify::verifyAudited(e.audited, catalog, h);
+      verify::locateAtEngineSettings(sources, e.inspectFile, engine, f);
+      out.findings.insert(out.findings.end(), f.begin(), f.end());
+      out.notes.insert(out.notes.end(), e.audited.notes.begin(), e.audited.notes.end());
+    }
+  }
+  return out;
+}
+
+int cmdImportDockerRun(const std::vector<std::string>& args, const std::string& policyName, const std::string& out,
+                       bool jsonDiagnostics) {
+  driver::Session s;
+  auto imported = import::importDockerRun(args, policyName, s.diags);
+  if (!imported) {
+    if (jsonDiagnostics) std::cout << report::toJson(s.sources, s.diags).dump(2) << "\n";
+    else std::fputs((report::renderText(s.sources, s.diags, {}) + report::summary(s.diags) + "\n").c_str(), stderr);
+    return 2;
+  }
+  if (out.empty()) {
+    std::cout << imported->ward;
+    return 0;
+  }
+  if (std::string err = driver::writeAtomically(out, imported->ward); !err.empty()) {
+    std::fprintf(stderr, "ward: error: %s\n", err.c_str());
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace ward::cli
