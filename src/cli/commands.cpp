@@ -477,6 +477,8 @@ int run(int argc, char** argv) {
   diffCmd->add_option("old", diffArgs.oldFile, "the old policy file")->required();
   diffCmd->add_option("new", diffArgs.newFile, "the new policy file")->required();
   diffCmd->add_option("--policy", diffArgs.policy, "compare this policy of both files");
+  diffCmd->add_flag("--confirm-apparmor", diffArgs.confirmApparmor,
+                    "confirm the AppArmor layer on the compiled profiles (apparmor_parser -Q -K -S)");
   diffCmd->add_option("--format", diffArgs.format, "text (default), json or sarif")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   bool diffLxc = false;

@@ -205,6 +205,7 @@ void renderPairText(const driver::Session& s, const Pair& p, std::string& text) 
     if (!body.empty()) text += sec.title + std::string(":\n") + body;
   }
   for (const auto& e : p.result.errors) text += "  error: " + e + "\n";
+  for (const auto& n : p.result.notes) text += "  note: " + n + "\n";
 }
 
 nlohmann::json pairJson(const driver::Session& s, const Pair& p) {
@@ -216,7 +217,8 @@ nlohmann::json pairJson(const driver::Session& s, const Pair& p) {
                    {"old", report::spanJson(s.sources, toSession(s, p.oldP->policy, d.oldSpan))},
                    {"new", report::spanJson(s.sources, toSession(s, p.newP->policy, d.newSpan))}});
   return {{"old", p.oldP->policy.name}, {"new", p.newP->policy.name}, {"equal", p.result.equal()},
-          {"widened", p.result.widened()}, {"differences", std::move(arr)}, {"errors", p.result.errors}};
+          {"widened", p.result.widened()}, {"differences", std::move(arr)}, {"errors", p.result.errors},
+          {"notes", p.result.notes}};
 }
 
 nlohmann::json sarifRules() {
@@ -280,7 +282,9 @@ int cmdDiff(const DiffEnv& env, const DiffArgs& a) {
   }
   bool differ = !unpaired.empty();
   for (auto& p : pairs) {
-    p.result = diff::compare({&p.oldP->policy, bpfOf(*p.oldP)}, {&p.newP->policy, bpfOf(*p.newP)});
+    diff::CompareOptions co;
+    co.confirmApparmor = a.confirmApparmor;
+    p.result = diff::compare({&p.oldP->policy, bpfOf(*p.oldP)}, {&p.newP->policy, bpfOf(*p.newP)}, co);
     differ = differ || !p.result.equal();
   }
   if (a.format == "json") {

@@ -22,6 +22,7 @@ struct DiffArgs {
   std::string oldFile, newFile;
   std::string policy;             // --policy NAME: compare this policy of both files
   std::string format = "text";    // text | json | sarif
+  bool confirmApparmor = false;   // --confirm-apparmor: AppArmor equality on the compiled profiles
 };
 
 // Exit 0 equal, 1 different, 2 invalid input.

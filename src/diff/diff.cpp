@@ -57,7 +57,7 @@ std::optional<std::string> filterOf(const Side& s, std::vector<std::string>& err
 
 }  // namespace
 
-Result compare(const Side& oldSide, const Side& newSide) {
+Result compare(const Side& oldSide, const Side& newSide, const CompareOptions& options) {
   Result r;
   const ir::Policy& a = *oldSide.policy;
   const ir::Policy& b = *newSide.policy;
@@ -72,6 +72,7 @@ Result compare(const Side& oldSide, const Side& newSide) {
   compareLxcRaw(a, b, out);
   compareSelinux(a, b, out);
   compareApparmor(a, b, out);
+  if (options.confirmApparmor) confirmApparmor(a, b, options, r);
   auto fa = filterOf(oldSide, r.errors);
   auto fb = filterOf(newSide, r.errors);
   if (fa && fb) {

@@ -42,11 +42,29 @@ struct Side {
 struct Result {
   std::vector<Difference> differences;   // sorted by layer, then direction, then text
   std::vector<std::string> errors;       // a side could not be compared (e.g. its filter did not build)
+  std::vector<std::string> notes;        // how a layer was decided (the AppArmor confirmation)
   bool equal() const { return differences.empty() && errors.empty(); }
   bool widened() const;
 };
 
-Result compare(const Side& oldSide, const Side& newSide);
+struct CompareOptions {
+  // Confirm the AppArmor layer on the compiled profiles (apparmor_confirm.cpp, docs/diff.md): identical
+  // binaries from `apparmor_parser -Q -K -S` drop the rule-level AppArmor differences (they are none);
+  // binaries that differ where the rules compare equal add a possibly-wider difference. Off by default:
+  // the parser reads the host's /etc/apparmor.d (unit tests stay hermetic).
+  bool confirmApparmor = false;
+  std::string apparmorParser = "apparmor_parser";
+};
+
+Result compare(const Side& oldSide, const Side& newSide, const CompareOptions& options = {});
+
+enum class CompiledApparmor { Equal, Different, Unavailable };
+// Both profiles as the apparmor backend writes them, under one profile name, through `parser -Q -K -S`;
+// Unavailable (with *why) when the parser cannot run or refuses a profile, or a side has none.
+CompiledApparmor compareCompiledApparmor(const ir::Policy& a, const ir::Policy& b, const std::string& parser,
+                                         std::string* why = nullptr);
+// What compare() does with it when options.confirmApparmor is set (exposed for tests).
+void confirmApparmor(const ir::Policy& a, const ir::Policy& b, const CompareOptions& options, Result& r);
 
 // ---- the layers (exposed for tests; compare() calls them all) ------------------------------------------
 using Out = std::vector<Difference>;

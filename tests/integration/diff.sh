@@ -91,6 +91,23 @@ set -e
 [[ $orc == 1 ]] || fail "OCI diff exit $orc"
 grep -q "keeps sys_admin" "$work/oci.out" && grep -q "privileged.config.json:1:" "$work/oci.out" || fail "OCI diff: $(head "$work/oci.out")"
 
+# AppArmor confirmed on the compiled profiles: one raw rule spelt two ways is possibly-wider at rule level
+# (exit 1) and equal once apparmor_parser compiled both (exit 0, said in a note); a real change stays.
+if command -v apparmor_parser >/dev/null; then
+  for spelling in "ptrace (read) peer=x," "ptrace read peer=x," "/srv/extra/** r,"; do
+    n=$((${n:-0} + 1))
+    printf 'import "std/base";\npolicy web extends base.unprivileged {\n  apparmor { rule "%s"; }\n}\n' "$spelling" >"$work/aa$n.ward"
+  done
+  set +e
+  "$ward" diff "$work/aa1.ward" "$work/aa2.ward" >"$work/aa.out"; rc1=$?
+  "$ward" diff --confirm-apparmor "$work/aa1.ward" "$work/aa2.ward" >"$work/aac.out"; rc2=$?
+  "$ward" diff --confirm-apparmor "$work/aa1.ward" "$work/aa3.ward" >"$work/aaw.out"; rc3=$?
+  set -e
+  [[ $rc1 == 1 ]] && grep -q "possibly wider" "$work/aa.out" || fail "rule-level AppArmor diff: exit $rc1 $(cat "$work/aa.out")"
+  [[ $rc2 == 0 ]] && grep -q "compiled profiles are identical" "$work/aac.out" || fail "--confirm-apparmor: exit $rc2 $(cat "$work/aac.out")"
+  [[ $rc3 == 1 ]] && grep -q "/srv/extra/\*\* r," "$work/aaw.out" || fail "--confirm-apparmor kept no real change: $(cat "$work/aaw.out")"
+fi
+
 # Invalid input: exit 2 with file:line:col.
 printf 'policy web {\n  capabilities { keep ; }\n}\n' >"$work/bad.ward"
 set +e
