@@ -66,6 +66,9 @@ std::string argsText(const ir::Policy& p, const Model& m) {
              m.selinuxLevel->value + " (" + comment(p, *m.selinuxLevel) + "): only for a host that enforces SELinux");
     }
   }
+  if (!m.ulimits.empty())
+    a.note("podman: any --ulimit replaces containers.conf's default_ulimits; where Podman's own nproc (1048576) is above "
+           "the host's hard limit, add --ulimit=nproc=N:N");
   if (m.userns) a.note("podman only: --userns=auto (" + comment(p, m.usernsSpan, "idmap") + "); Docker: dockerd --userns-remap");
   if (m.pids) a.add("--pids-limit=" + m.pids->value, *m.pids);
   if (m.memory) a.add("--memory=" + m.memory->value, *m.memory);
