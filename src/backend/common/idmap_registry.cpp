@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <mutex>
@@ -10,10 +11,13 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "backend/common/common.h"
+#include "backend/common/idmap_list.h"
 #include "backend/common/registry_file.h"
 #include "base/sha256.h"
+
 
 namespace ward::backend::common {
 namespace {
@@ -61,34 +65,80 @@ std::vector<SubidEntry> parseSubid(std::string_view text) {
 
 bool isRoot(std::string_view user) { return user == "root" || user == "0"; }
 
-// The starts of the 65536-id ranges of one kind, and whether they come from root's entries.
-std::vector<std::uint32_t> candidates(std::string_view text, bool& fromSubid) {
+bool isLxd(std::string_view user) { return user == "_lxd" || user == "lxd"; }
+
+// LXD's map: with LXD installed (Debian's package gives its user `_lxd` a subordinate range), LXD maps
+// root's first entry of at least 65536 ids into every instance that is not isolated, and carves isolated
+// instances' maps out of it (docs/lxd.md). ward's pool leaves it out. Empty when LXD is not installed.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> lxdMap(const std::vector<SubidEntry>& entries) {
+  bool lxd = false;
+  for (const auto& e : entries) lxd = lxd || isLxd(e.user);
+  if (!lxd) return std::nullopt;
+  for (const auto& e : entries)
+    if (isRoot(e.user) && e.count >= kIdRangeSize) return std::pair{e.start, e.start + e.count};
+  return std::nullopt;
+}
+
+// The starts of the 65536-id ranges of one kind, and whether they come from root's entries. `excluded`
+// gets the entries that took ranges of root's away (another user's, LXD's map), for messages.
+std::vector<std::uint32_t> candidates(std::string_view text, bool& fromSubid, std::vector<std::string>& excluded) {
   const auto entries = parseSubid(text);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> root, others;   // [start, end)
   for (const auto& e : entries) (isRoot(e.user) ? root : others).push_back({e.start, e.start + e.count});
+  const auto lxd = lxdMap(entries);
+  if (lxd) others.push_back(*lxd);
   fromSubid = !root.empty();
   if (root.empty())
     root.push_back({kDefaultIdPoolFirst,
                     std::uint64_t{kDefaultIdPoolFirst} + std::uint64_t{kDefaultIdPoolRanges} * kIdRangeSize});
   std::vector<std::uint32_t> out;
   std::set<std::uint64_t> taken;
-  auto overlapsAny = [](std::uint64_t a, std::uint64_t b, const auto& ranges) {
-    for (const auto& [s, e] : ranges)
-      if (a < e && s < b) return true;
+  auto overlaps = [](std::uint64_t a, std::uint64_t b, std::pair<std::uint64_t, std::uint64_t> r) {
+    return a < r.second && r.first < b;
+  };
+  auto overlapsAny = [&](std::uint64_t a, std::uint64_t b) {
+    for (const auto& r : others)
+      if (overlaps(a, b, r)) return true;
     return false;
   };
   for (const auto& [start, end] : root) {
     for (std::uint64_t s = start; s != 0 && s + kIdRangeSize <= end && s + kIdRangeSize <= kIdEnd; s += kIdRangeSize) {
-      // Not twice (overlapping root entries), and not what another user may map.
+      // Not twice (overlapping root entries), and not what another user (or LXD) may map.
       auto it = taken.lower_bound(s);
       if (it != taken.end() && *it < s + kIdRangeSize) continue;
       if (it != taken.begin() && *std::prev(it) + kIdRangeSize > s) continue;
-      if (overlapsAny(s, s + kIdRangeSize, others)) continue;
+      if (overlapsAny(s, s + kIdRangeSize)) continue;
       taken.insert(s);
       out.push_back(static_cast<std::uint32_t>(s));
     }
   }
+  if (fromSubid) {
+    for (const auto& e : entries) {
+      if (isRoot(e.user)) continue;
+      for (const auto& r : root)
+        if (overlaps(e.start, e.start + e.count, r)) {
+          excluded.push_back(fmt::format("{}:{}:{}{}", e.user, e.start, e.count,
+                                         isLxd(e.user) ? " (LXD's user)" : ""));
+          break;
+        }
+    }
+    if (lxd)
+      excluded.push_back(fmt::format("root:{}:{} (the map LXD gives every instance that is not isolated)",
+                                     lxd->first, lxd->second - lxd->first));
+  }
   return out;
+}
+
+// A range of `count` ids (a multiple of 65536) that no entry of either file touches: from the end of the
+// highest entry, rounded up to a multiple of 65536; nullopt when none fits below 2^32 - 1.
+std::optional<std::uint64_t> freeStart(std::string_view subuidText, std::string_view subgidText,
+                                       std::uint64_t count) {
+  std::uint64_t end = kDefaultIdPoolFirst;
+  for (std::string_view text : {subuidText, subgidText})
+    for (const auto& e : parseSubid(text)) end = std::max(end, e.start + e.count);
+  const std::uint64_t start = (end + kIdRangeSize - 1) / kIdRangeSize * kIdRangeSize;
+  if (start + count > kIdEnd) return std::nullopt;
+  return start;
 }
 
 std::string source(bool fromSubid, char kind) {
@@ -177,6 +227,13 @@ std::optional<Entries> load(const std::string& stateDir, std::string& error, boo
   return entries;
 }
 
+// The remedy for an empty or exhausted pool: a range that no entry of /etc/subuid or /etc/subgid touches.
+std::string giveRootIds(const IdPool& pool) {
+  if (pool.addCommand.empty())
+    return "give root a range of its own in /etc/subuid and /etc/subgid (no free range fits below 2^32 there)";
+  return fmt::format("give root a range of its own that no entry overlaps: `{}`", pool.addCommand);
+}
+
 IdResult failure(Code code, std::string error) {
   IdResult r;
   r.code = std::move(code);
@@ -189,11 +246,13 @@ std::optional<IdResult> checkRequest(const IdPool& pool, const std::string& name
     return failure(Code::E1203, fmt::format("'{}' cannot be registered for an id range (use 1-255 letters, digits "
                                         "and _ . - : @ +)",
                                         name));
-  if (pool.slots.empty())
-    return failure(Code::E1204, fmt::format("the id range pool holds no range of {} ids ({}); give root one in "
-                                        "/etc/subuid and /etc/subgid, e.g. root:{}:{}",
-                                        kIdRangeSize, pool.description, kDefaultIdPoolFirst,
-                                        std::uint64_t{kDefaultIdPoolRanges} * kIdRangeSize));
+  if (pool.slots.empty()) {
+    std::string why = pool.excluded.empty()
+                          ? std::string()
+                          : fmt::format("; root's ids there are all mapped by others: {}", fmt::join(pool.excluded, ", "));
+    return failure(Code::E1204, fmt::format("the id range pool holds no range of {} ids ({}{}); {}", kIdRangeSize,
+                                            pool.description, why, giveRootIds(pool)));
+  }
   return std::nullopt;
 }
 
@@ -218,10 +277,9 @@ std::optional<IdSlot> firstFree(const IdPool& pool, const Entries& entries, std:
 IdResult exhausted(const IdRegistryOptions& options, const Entries& entries) {
   return failure(Code::E1204,
                  fmt::format("all {} id ranges of {} ids in {} are allocated ({} containers in {}); free the ranges "
-                             "of containers that are gone with `ward release NAME`, or give root more ids in "
-                             "/etc/subuid and /etc/subgid",
+                             "of containers that are gone with `ward release NAME`, or {}",
                              options.pool.slots.size(), kIdRangeSize, options.pool.description, entries.size(),
-                             idRegistryPath(options.stateDir)));
+                             idRegistryPath(options.stateDir), giveRootIds(options.pool)));
 }
 
 }  // namespace
@@ -234,8 +292,18 @@ bool IdPool::contains(const IdSlot& slot) const {
 
 IdPool idPool(std::string_view subuidText, std::string_view subgidText) {
   IdPool pool;
-  auto uids = candidates(subuidText, pool.uidFromSubid);
-  auto gids = candidates(subgidText, pool.gidFromSubid);
+  std::vector<std::string> excluded;
+  auto uids = candidates(subuidText, pool.uidFromSubid, excluded);
+  auto gids = candidates(subgidText, pool.gidFromSubid, excluded);
+  std::sort(excluded.begin(), excluded.end());
+  excluded.erase(std::unique(excluded.begin(), excluded.end()), excluded.end());
+  pool.excluded = std::move(excluded);
+  for (std::uint64_t ranges : {std::uint64_t{kDefaultIdPoolRanges}, std::uint64_t{16}, std::uint64_t{1}})
+    if (auto start = freeStart(subuidText, subgidText, ranges * kIdRangeSize)) {
+      const std::uint64_t last = *start + ranges * kIdRangeSize - 1;
+      pool.addCommand = fmt::format("usermod --add-subuids {0}-{1} --add-subgids {0}-{1} root", *start, last);
+      break;
+    }
   for (std::size_t i = 0; i < uids.size() && i < gids.size(); ++i) pool.slots.push_back({uids[i], gids[i]});
   if (pool.uidFromSubid == pool.gidFromSubid && !pool.uidFromSubid)
     pool.description = fmt::format("the default pool {}-{} (no root entry in /etc/subuid and /etc/subgid)",
@@ -363,6 +431,13 @@ IdReleaseResult releaseIdRange(const std::string& stateDir, const std::string& n
   r.range = freed;
   r.status = IdReleaseStatus::Released;
   return r;
+}
+
+std::optional<std::vector<std::pair<std::string, IdSlot>>> listIdRanges(const std::string& stateDir,
+                                                                        std::string& error) {
+  auto entries = load(stateDir, error);
+  if (!entries) return std::nullopt;
+  return std::vector<std::pair<std::string, IdSlot>>(entries->begin(), entries->end());
 }
 
 std::string releaseIdmap(const std::string& stateDir, const std::string& name) {

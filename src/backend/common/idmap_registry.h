@@ -22,6 +22,11 @@
 // another user's entry are left out (that user could map them with newuidmap). Range k of the pool is
 // uid range k with gid range k. A new container's range is searched from index SHA-256(name) mod the
 // pool size, upwards and around; the first range whose uids and gids are both free is taken.
+// Sharing a host with LXD: when an `_lxd` (or `lxd`) user has an entry (Debian's lxd package), root's first
+// entry of at least 65536 ids is LXD's map (every instance that is not isolated maps all of it, isolated
+// ones get parts of it) and is left out too. Debian's package gives `_lxd` and root the same range, so the
+// pool is then empty until root gets a range of its own: E1204 names the `usermod` command, with a range
+// that no entry of either file touches (docs/lxd.md).
 #include <cstdint>
 
 #include "base/codes.h"
@@ -47,6 +52,10 @@ struct IdPool {
   bool uidFromSubid = false;   // root has an entry in /etc/subuid (else the default pool)
   bool gidFromSubid = false;
   std::string description;     // for messages: where the ranges come from
+  // For messages: the entries that took root's ids away ("_lxd:100000:10000001 (LXD's user)", LXD's map),
+  // and the command that gives root a range no entry of either file touches (empty when none fits).
+  std::vector<std::string> excluded;
+  std::string addCommand;
   bool contains(const IdSlot& slot) const;
 };
 

@@ -229,6 +229,44 @@ TEST(IdRegistry, ExhaustionIsAClearError) {
   EXPECT_NE(none.error.find("holds no range"), std::string::npos) << none.error;
 }
 
+// Sharing a host with LXD (issue 11): Debian's lxd package gives `_lxd` and root the same range, and LXD
+// maps root's first entry of 65536+ ids into every instance. ward's pool never overlaps either, and E1204
+// names a usermod command with a range no entry of either file touches.
+TEST(IdPool, NeverOverlapsLxdsMap) {
+  const std::string debian = "_lxd:100000:10000001\nroot:100000:10000001\n";
+  auto p = bc::idPool(debian, debian);
+  EXPECT_TRUE(p.slots.empty());
+  EXPECT_EQ(p.addCommand, "usermod --add-subuids 10158080-75694079 --add-subgids 10158080-75694079 root");
+  TempDir dir;
+  auto r = bc::allocateIdRange(opts(dir.path, p), "web");
+  EXPECT_EQ(r.code, ward::Code::E1204);
+  EXPECT_NE(r.error.find("_lxd:100000:10000001 (LXD's user)"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("`usermod --add-subuids 10158080-75694079"), std::string::npos) << r.error;
+  // After that command (usermod appends root's new range): the pool is the new range, LXD's is untouched.
+  const std::string fixed = debian + "root:10158080:65536000\n";
+  auto q = bc::idPool(fixed, fixed);
+  ASSERT_EQ(q.slots.size(), 1000u);
+  for (const auto& s : q.slots) {
+    EXPECT_GE(s.uid, 10158080u);
+    EXPECT_GE(s.gid, 10158080u);
+  }
+  EXPECT_TRUE(bc::allocateIdRange(opts(dir.path, q), "web").ok());
+  // Root had a range before LXD was installed: the preinst adds _lxd's and a second root entry after it,
+  // and LXD maps root's FIRST entry (300000..431071): ward leaves it out as well.
+  const std::string before = "root:300000:131072\n_lxd:431072:10000001\nroot:431072:10000001\n";
+  auto b = bc::idPool(before, before);
+  EXPECT_TRUE(b.slots.empty());
+  ASSERT_EQ(b.excluded.size(), 2u);
+  EXPECT_NE(b.excluded[1].find("root:300000:131072 (the map LXD gives every instance"), std::string::npos)
+      << b.excluded[1];
+  EXPECT_NE(b.addCommand.find("--add-subuids 10485760-"), std::string::npos) << b.addCommand;
+  // Without LXD's user, root's first entry is ward's as before.
+  EXPECT_EQ(bc::idPool("root:300000:131072\n", "root:300000:131072\n").slots.size(), 2u);
+  // The proposed range is free in both files: gids may reach higher than uids.
+  auto g = bc::idPool(debian, debian + "bob:20000000:100\n");
+  EXPECT_NE(g.addCommand.find("--add-subuids 20054016-"), std::string::npos) << g.addCommand;
+}
+
 TEST(IdRegistry, CorruptionIsNeverReset) {
   TempDir dir;
   const std::string state = dir.path.string();
