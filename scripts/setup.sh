@@ -31,6 +31,8 @@ PACKAGES=(
   # real LXD 5.0.2 (daemon lxd, client /usr/bin/lxc) for tests/integration/lib/lxd.sh; curl and jq for its
   # REST API on the unix socket
   lxd lxd-client curl jq
+  # libcurl for ward's LXD client (src/lxd/client.h: the REST API on LXD's unix socket)
+  libcurl4-openssl-dev
 )
 
 # The language server's real-client test runs a Node client (vscode-jsonrpc from npm). Debian's nodejs and

@@ -3,6 +3,7 @@
 #include "backend/apparmor/apparmor.h"
 #include "backend/engines/engines.h"
 #include "backend/lxc/lxc.h"
+#include "backend/lxd/lxd.h"
 #include "backend/oci/oci.h"
 #include "backend/seccomp/seccomp.h"
 #include "backend/selinux/selinux.h"
@@ -14,6 +15,7 @@ std::vector<std::string> targetNames() { return {"seccomp", "apparmor", "selinux
 std::vector<std::string> allTargetNames() {
   auto all = targetNames();
   for (const char* t : {"docker", "compose", "kube"}) all.push_back(t);
+  all.push_back("lxd");
   return all;
 }
 
@@ -27,6 +29,7 @@ std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, 
   if (target == "docker") return engines::emitDocker(policy, options, diags);
   if (target == "compose") return engines::emitCompose(policy, options, diags);
   if (target == "kube") return engines::emitKube(policy, options, diags);
+  if (target == "lxd") return lxd::emit(policy, options, diags);
   diags.error(Code::E1000, {}, "unknown target '" + target + "'");
   return {};
 }

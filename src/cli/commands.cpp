@@ -21,12 +21,14 @@
 #include "backend/selinux/registry.h"
 #include "cli/diff_command.h"
 #include "cli/engines_command.h"
+#include "cli/lxd_command.h"
 #include "driver/driver.h"
 #include "hook/hook.h"
 #include "import/import.h"
 #include "ir/dump.h"
 #include "lower/lower.h"
 #include "lsp/server.h"
+#include "lxd/audit.h"
 #include "report/render.h"
 #include "syntax/parse.h"
 #include "verify/audit.h"
@@ -117,6 +119,7 @@ struct VerifyArgs {
   std::string lxcConfig, oci;   // audit configurations ward did not write
   std::vector<std::string> docker, podman;   // audit running containers of these engines (engines_command.h)
   std::string engine;           // --this-host: only bugs of this runtime family (lxc | oci); "" = every one
+  bool lxd = false;             // verify --lxd: `files` are LXD instances (none: all of them)
 };
 
 verify::Catalog loadCatalogOrReport(const Global& g, driver::Session& s) {
@@ -147,7 +150,20 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
       std::fprintf(stderr, "note: --this-host: judging versions of %s\n", c.c_str());
   }
 
-  if (!a.docker.empty() || !a.podman.empty()) {
+  if (a.lxd) {
+    lxd::AuditRequest req;
+    req.instances = a.files;
+    req.paths = lxd::pathsFromEnvironment();
+    req.wardStateDir = hostFiles().stateDir;
+    req.audit.apparmorEnabled = host.apparmorEnabled;
+    host.engines = verify::lxcEngines();
+    req.host = host;
+    lxd::AuditResult r = lxd::auditInstances(s.sources, req, catalog);
+    for (const auto& e : r.errors) s.diags.error(Code::E2005, {}, e);
+    findings = std::move(r.findings);
+    if (a.format == "text")
+      for (const auto& n : r.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  } else if (!a.docker.empty() || !a.podman.empty()) {
     EngineFindings ef = verifyEngines(s.sources, a.docker, a.podman, catalog, host);
     for (const auto& e : ef.errors) s.diags.error(Code::E2005, {}, e);
     findings = std::move(ef.findings);
@@ -470,7 +486,20 @@ int run(int argc, char** argv) {
   check->add_option("--policy", baselineArgs.policy, "with --baseline: the baseline's policy (default: the same name)");
   TargetCheckArgs targetCheck;
   check->add_option("--target", targetCheck.targets,
-                    "also say what these targets cannot express (docker,compose,kube; W0008), writing nothing");
+                    "also say what these targets cannot express (docker,compose,kube,lxd; W0008), writing nothing");
+
+  LxdArgs lxdArgs;
+  auto* lxdInstall = app.add_subcommand("lxd-install", "attach a policy to an LXD instance (profile ward-POLICY, raw.lxc merged, start check)");
+  lxdInstall->add_option("instance", lxdArgs.instance, "LXD instance")->required();
+  lxdInstall->add_option("policy", lxdArgs.policyFile, "policy file")->required();
+  lxdInstall->add_option("--name", lxdArgs.policy, "which policy of the file (default: the only one)");
+  lxdInstall->add_option("--state-dir", lxdArgs.stateDir, "ward's state directory (default: WARD_STATE_DIR or /var/lib/ward)");
+  auto* lxdUninstall = app.add_subcommand("lxd-uninstall", "undo lxd-install exactly");
+  lxdUninstall->add_option("instance", lxdArgs.instance, "LXD instance")->required();
+  auto* lxdHook = app.add_subcommand("lxd-hook", "the start check lxd-install puts in raw.lxc (LXC runs it)");
+  lxdHook->add_option("--policy", lxdArgs.policyFile, "policy file")->required();
+  lxdHook->add_option("--name", lxdArgs.policy, "which policy of the file");
+  lxdHook->add_option("--state-dir", lxdArgs.stateDir, "ward's state directory");
 
   DiffArgs diffArgs;
   auto* diffCmd = app.add_subcommand("diff", "compare two policies layer by layer on what they compile to; exit 0 equal, 1 different, 2 errors");
@@ -496,6 +525,8 @@ int run(int argc, char** argv) {
                       "judge for this host: the LSMs it enforces, the kernel and runtime versions it runs");
   verifyCmd->add_option("--engine", verifyArgs.engine, "--this-host: only bugs of the runtimes that start the container")
       ->check(CLI::IsMember({"lxc", "oci"}));
+  verifyCmd->add_flag("--lxd", verifyArgs.lxd,
+                      "audit LXD instances (the FILES are instance names; none: every instance) as LXD applies them");
   auto* lxcOpt = verifyCmd->add_option("--lxc-config", verifyArgs.lxcConfig, "audit an LXC container config (follows lxc.include)");
   auto* ociOpt = verifyCmd->add_option("--oci", verifyArgs.oci, "audit an OCI bundle's config.json");
   lxcOpt->excludes(ociOpt);
@@ -531,7 +562,7 @@ int run(int argc, char** argv) {
   compile->add_option("files", ca.files, "policy files")->required();
   compile->add_option("-o,--output", ca.outDir, "output directory")->required();
   compile->add_option("--policy", ca.policy, "compile only this policy");
-  compile->add_option("--target", ca.targets, "comma-separated targets: seccomp,apparmor,selinux,lxc,oci (the default), docker,compose,kube");
+  compile->add_option("--target", ca.targets, "comma-separated targets: seccomp,apparmor,selinux,lxc,oci (the default), docker,compose,kube,lxd");
   compile->add_option("-M,--depfile", ca.depfile, "write a Make-style dependency file");
   compile->add_option("--state-dir", ca.stateDir, "state directory (SELinux MCS registry)")->capture_default_str();
   compile->add_option("--install-dir", ca.installDir,
@@ -644,10 +675,14 @@ int run(int argc, char** argv) {
   }
   if (*check) return checkOrVerify(g, checkArgs, false);
   if (*diffCmd) return cmdDiff(diffEnv, diffArgs);
+  const LxdEnv lxdEnv{loadOptions(g), hostFiles(), useColor(g)};
+  if (*lxdInstall) return cmdLxdInstall(lxdEnv, lxdArgs);
+  if (*lxdUninstall) return cmdLxdUninstall(lxdEnv, lxdArgs);
+  if (*lxdHook) return cmdLxdHook(lxdEnv, lxdArgs);
   if (*verifyCmd) {
     if (verifyArgs.files.empty() && verifyArgs.lxcConfig.empty() && verifyArgs.oci.empty() && verifyArgs.docker.empty() &&
-        verifyArgs.podman.empty()) {
-      std::fputs("ward: error: verify needs policy files, --lxc-config PATH, --oci PATH, --docker NAME or --podman NAME\n", stderr);
+        verifyArgs.podman.empty() && !verifyArgs.lxd) {
+      std::fputs("ward: error: verify needs policy files, --lxc-config PATH, --oci PATH, --docker NAME or --podman NAME, --lxd\n", stderr);
       return kExitInvalid;
     }
     return checkOrVerify(g, verifyArgs, true);

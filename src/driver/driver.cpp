@@ -160,7 +160,7 @@ CompileResult produce(Session& session, const std::vector<std::string>& files, c
     if (std::find(known.begin(), known.end(), t) == known.end()) {
       auto& d = session.diags.error(Code::E1000, {}, "unknown target '" + t + "'");
       std::string near = closestMatch(t, known);
-      d.notes.push_back({{}, near.empty() ? "targets are: seccomp, apparmor, selinux, lxc, oci, docker, compose, kube"
+      d.notes.push_back({{}, near.empty() ? "targets are: seccomp, apparmor, selinux, lxc, oci, docker, compose, kube, lxd"
                                           : "did you mean '" + near + "'?"});
       return result;
     }

@@ -3,7 +3,7 @@
 #   tests/golden/diagnostics/NAME.ward -> NAME.expected   (exit code + text diagnostics of `ward check`)
 #   tests/golden/ir/NAME.ward          -> NAME.json       (`ward dump-ir`)
 #   examples/NAME.ward                 -> artifacts/NAME/ (every artifact of `ward compile`, the opt-in engine
-#                                         targets docker, compose and kube included)
+#                                         targets docker, compose, kube and lxd included)
 #   tests/golden/diff/A.ward, B.ward   -> diff/A--B.expected (exit code + `ward diff A B`, each pair once)
 # Usage: run.sh [--update] [CASE...]; a CASE is diagnostics/NAME, ir/NAME, artifacts/NAME or diff/A--B
 # (ctest runs one case per test: golden.diagnostics.NAME ...); no CASE = every case.
@@ -49,7 +49,7 @@ artifacts_case() {  # examples/NAME.ward
   name=$(basename "$f" .ward)
   out="$tmp/artifacts/$name"
   if ! "$ward" --color never compile "$f" -o "$out" --state-dir "$tmp/state-$name" --install-dir /etc/ward \
-      --target seccomp,apparmor,selinux,lxc,oci,docker,compose,kube > "$tmp/log" 2>&1; then
+      --target seccomp,apparmor,selinux,lxc,oci,docker,compose,kube,lxd > "$tmp/log" 2>&1; then
     echo "FAIL $f: ward compile failed"; cat "$tmp/log"; fail=$((fail + 1)); return
   fi
   [ $update = 1 ] && rm -rf "tests/golden/artifacts/$name"
