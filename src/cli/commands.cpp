@@ -21,6 +21,7 @@
 #include "backend/selinux/registry.h"
 #include "cli/diff_command.h"
 #include "cli/engines_command.h"
+#include "cli/learn_command.h"
 #include "cli/lxd_command.h"
 #include "driver/driver.h"
 #include "hook/hook.h"
@@ -588,6 +589,17 @@ int run(int argc, char** argv) {
   importCmd->add_option("--cap", ia.caps, "docker-seccomp: a capability of the container (repeat; default: Docker's 14)");
   importCmd->add_option("--name", ia.name, "the policy name")->capture_default_str();
 
+  LearnArgs learnArgs;
+  auto* learnCmd = app.add_subcommand("learn", "learn a policy from a run of a command: ward learn [-o FILE] -- CMD ARGS...");
+  learnCmd->add_option("--base", learnArgs.base, "the base policy, MODULE:POLICY")->capture_default_str();
+  learnCmd->add_option("-o,--output", learnArgs.out, "write the policy here (default: standard output)");
+  learnCmd->add_option("--name", learnArgs.name, "the learned policy's name")->capture_default_str();
+  learnCmd->add_option("--replay", learnArgs.replay, "run the command under this policy's seccomp filter and count refusals");
+  learnCmd->add_option("--enforce", learnArgs.enforce, "run the command under this policy's seccomp filter, untraced (benchmarks)");
+  learnCmd->add_option("--policy", learnArgs.policy, "--replay, --enforce: which policy of the file");
+  learnCmd->add_option("--merge", learnArgs.merge, "merge learned policy files (the union, evidence added up)");
+  learnCmd->add_option("command", learnArgs.command, "the command and its arguments, after --");
+
   auto* lspCmd = app.add_subcommand("lsp", "run the language server on standard input and output");
 
   auto* aaStatus = app.add_subcommand("apparmor-status", "say whether AppArmor is enabled on this host (exit 0 yes, 1 no)");
@@ -697,6 +709,7 @@ int run(int argc, char** argv) {
   if (*compile) return cmdCompile(g, ca);
   if (*release) return cmdRelease(releaseName, releaseState);
   if (*importCmd) return cmdImport(g, ia);
+  if (*learnCmd) return cmdLearn({loadOptions(g), moduleSearchPath(g), useColor(g)}, learnArgs);
   if (*lspCmd) return lsp::serve(STDIN_FILENO, STDOUT_FILENO);
   if (*aaStatus) return cmdApparmorStatus();
   if (*hookCmd) {

@@ -57,7 +57,18 @@ WardWriter::WardWriter(std::string policyName, std::string sourceName)
     : policyName_(std::move(policyName)), sourceName_(std::move(sourceName)) {}
 
 void WardWriter::header(std::string line) { header_.push_back(std::move(line)); }
-void WardWriter::setDefault(const ir::Action& action) { default_ = action; }
+void WardWriter::setDefault(const ir::Action& action, bool write) {
+  default_ = action;
+  writeDefault_ = write;
+}
+void WardWriter::extends(std::string module, std::string parent) {
+  module_ = std::move(module);
+  parent_ = std::move(parent);
+}
+void WardWriter::section(std::string name, std::vector<std::string> lines) {
+  if (name == "network") familiesAny_ = false;
+  sections_.emplace_back(std::move(name), std::move(lines));
+}
 void WardWriter::setArches(std::vector<std::string> arches) { arches_ = std::move(arches); }
 
 std::string WardWriter::actionVerb(const ir::Action& a) {
@@ -80,7 +91,8 @@ std::string WardWriter::conditionText(const ir::ArgCondition& c) {
 }
 
 void WardWriter::addEntry(const std::vector<std::string>& names, const ir::Action& action,
-                          const std::vector<std::vector<ir::ArgCondition>>& alternatives, const std::string& comment) {
+                          const std::vector<std::vector<ir::ArgCondition>>& alternatives, const std::string& comment,
+                          bool trailingComment) {
   std::vector<std::string> kept;
   for (const auto& n : names) {
     if (knownOnX86(n)) {
@@ -90,8 +102,8 @@ void WardWriter::addEntry(const std::vector<std::string>& names, const ir::Actio
     }
   }
   if (kept.empty()) return;
-  if (!comment.empty()) body_.push_back("    // " + comment);
-  if (backend::seccomp::actionValue(action) == backend::seccomp::actionValue(default_)) {
+  if (!comment.empty() && !trailingComment) body_.push_back("    // " + comment);
+  if (parent_.empty() && backend::seccomp::actionValue(action) == backend::seccomp::actionValue(default_)) {
     body_.push_back(fmt::format("    // {} {} (the default action; nothing to write)", actionVerb(action),
                                 fmt::join(kept, ", ")));
     return;
@@ -114,6 +126,41 @@ void WardWriter::addEntry(const std::vector<std::string>& names, const ir::Actio
   }
   const std::string end = action.kind == ir::Action::Kind::Errno ? " errno " + action.errnoName + ";" : ";";
   for (auto& l : wrap("    " + actionVerb(action) + " ", terms, end)) body_.push_back(std::move(l));
+  if (trailingComment && !comment.empty()) body_.back() += "  // " + comment;
+}
+
+std::string WardWriter::text() const {
+  std::string t;
+  for (const auto& h : header_) t += "// " + h + "\n";
+  if (!dropped_.empty()) {
+    t += "// Left out: system calls libseccomp does not know on x86_64, x86 or x32 (runc skips them too):\n";
+    for (auto& l : wrap("//   ", dropped_, "")) t += l + "\n";
+  }
+  if (parent_.empty()) {
+    t += "// Other architectures get ward's default `foreign kill`.\n";
+    t += fmt::format("policy {} {{\n", policyName_);
+  } else {
+    t += fmt::format("import \"{}\";\n\npolicy {} extends {} {{\n", module_, policyName_, parent_);
+  }
+  // The profile restricts socket families only through its own socket() rules: ward must derive none
+  // (without this, lowering would give every family but AF_UNIX EAFNOSUPPORT).
+  if (familiesAny_)
+    t += "  network {\n    families any;   // socket families: only the profile's own socket() rules below decide\n  }\n";
+  for (const auto& [name, lines] : sections_) {
+    if (lines.empty()) continue;
+    t += "  " + name + " {\n";
+    for (const auto& l : lines) t += "    " + l + "\n";
+    t += "  }\n";
+  }
+  t += "  syscalls {\n";
+  if (writeDefault_) {
+    const std::string def = default_.kind == ir::Action::Kind::Errno ? "errno " + default_.errnoName : actionVerb(default_);
+    t += fmt::format("    default {};\n", def);
+  }
+  t += fmt::format("    arch {};\n", fmt::join(arches_, ", "));
+  for (const auto& l : body_) t += l + "\n";
+  t += "  }\n}\n";
+  return t;
 }
 
 std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
@@ -123,27 +170,7 @@ std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
     return std::nullopt;
   }
   Imported out;
-  std::string& t = out.ward;
-  for (const auto& h : header_) t += "// " + h + "\n";
-  if (!dropped_.empty()) {
-    t += "// Left out: system calls libseccomp does not know on x86_64, x86 or x32 (runc skips them too):\n";
-    for (auto& l : wrap("//   ", dropped_, "")) t += l + "\n";
-  }
-  t += "// Other architectures get ward's default `foreign kill`.\n";
-  t += fmt::format("policy {} {{\n", policyName_);
-  // The profile restricts socket families only through its own socket() rules: ward must derive none
-  // (without this, lowering would give every family but AF_UNIX EAFNOSUPPORT).
-  t += "  network {\n    families any;   // socket families: only the profile's own socket() rules below decide\n  }\n";
-  t += "  syscalls {\n";
-  std::string def;
-  switch (default_.kind) {
-    case ir::Action::Kind::Errno: def = "errno " + default_.errnoName; break;
-    default: def = actionVerb(default_); break;
-  }
-  t += fmt::format("    default {};\n", def);
-  t += fmt::format("    arch {};\n", fmt::join(arches_, ", "));
-  for (const auto& l : body_) t += l + "\n";
-  t += "  }\n}\n";
+  out.ward = text();
 
   ir::Policy& p = out.policy;
   p.name = policyName_;

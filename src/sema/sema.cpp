@@ -897,14 +897,17 @@ void Analyzer::finalChecks(const ir::Policy& p, const Level& eff) {
     const auto* info = names::findSyscall(rs.name);
     if (!info || !info->number[0]) continue;
     const ir::SyscallRule* uncond = nullptr;
-    bool conditional = false;
+    bool conditional = false, conditionalAllow = false;
     for (const auto& r : p.syscalls.rules) {
       if (r.name != rs.name) continue;
       if (r.conditions.empty()) uncond = &r;
       else conditional = true;
+      if (!r.conditions.empty() && (r.action.kind == ir::Action::Kind::Allow || r.action.kind == ir::Action::Kind::Log))
+        conditionalAllow = true;
     }
     ir::Action act = uncond ? uncond->action : p.syscalls.defaultAction.value;
-    if (!uncond && conditional) continue;  // may be allowed, depending on arguments
+    // May be allowed, depending on arguments (`deny prctl; allow prctl(option == PR_SET_NO_NEW_PRIVS)`).
+    if ((!uncond && conditional) || conditionalAllow) continue;
     if (act.kind == ir::Action::Kind::Allow || act.kind == ir::Action::Kind::Log) continue;
     blocked.emplace_back(rs.name);
     if (uncond) notes.push_back({uncond->span, q(rs.name) + " gets " + actionText(act) + " here (" + std::string(rs.why) + ")"});
