@@ -159,24 +159,16 @@ std::string composeText(const ir::Policy& p, const Model& m) {
 }  // namespace
 
 std::vector<Artifact> emitDocker(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
-  Diagnostics local;
-  Model m = model(policy, options, local);
-  reportGaps(policy, m, Engine::Run, "docker", local);
-  const bool failed = local.hasErrors();
-  diags.append(local);
-  if (failed) return {};
-  return {Artifact{m.seccompFile, dockerSeccompJson(policy, true, 2) + "\n"},
-          Artifact{policy.name + ".docker.args", argsText(policy, m)}};
+  const auto m = checkedModel(policy, options, Engine::Run, "docker", diags);
+  if (!m) return {};
+  return {Artifact{m->seccompFile, dockerSeccompJson(policy, true, 2) + "\n"},
+          Artifact{policy.name + ".docker.args", argsText(policy, *m)}};
 }
 
 std::vector<Artifact> emitCompose(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
-  Diagnostics local;
-  Model m = model(policy, options, local);
-  reportGaps(policy, m, Engine::Run, "compose", local);
-  const bool failed = local.hasErrors();
-  diags.append(local);
-  if (failed) return {};
-  return {Artifact{policy.name + ".compose.yaml", composeText(policy, m)}};
+  const auto m = checkedModel(policy, options, Engine::Run, "compose", diags);
+  if (!m) return {};
+  return {Artifact{policy.name + ".compose.yaml", composeText(policy, *m)}};
 }
 
 }  // namespace ward::backend::engines

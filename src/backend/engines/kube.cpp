@@ -134,13 +134,9 @@ std::string seccompProfileText(const ir::Policy& p) {
 }  // namespace
 
 std::vector<Artifact> emitKube(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
-  Diagnostics local;
-  Model m = model(policy, options, local);
-  reportGaps(policy, m, Engine::Kube, "kube", local);
-  const bool failed = local.hasErrors();
-  diags.append(local);
-  if (failed) return {};
-  return {Artifact{policy.name + ".kube.yaml", podText(policy, m) + seccompProfileText(policy)}};
+  const auto m = checkedModel(policy, options, Engine::Kube, "kube", diags);
+  if (!m) return {};
+  return {Artifact{policy.name + ".kube.yaml", podText(policy, *m) + seccompProfileText(policy)}};
 }
 
 }  // namespace ward::backend::engines

@@ -205,6 +205,17 @@ void reportGaps(const ir::Policy& p, const Model& m, Engine engine, const std::s
   (void)p;
 }
 
+std::optional<Model> checkedModel(const ir::Policy& policy, const Options& options, Engine engine,
+                                  const std::string& target, Diagnostics& diags) {
+  Diagnostics local;
+  Model m = model(policy, options, local);
+  reportGaps(policy, m, engine, target, local);
+  const bool failed = local.hasErrors();
+  diags.append(local);
+  if (failed) return std::nullopt;
+  return m;
+}
+
 std::string comment(const ir::Policy& policy, const Span& span, const std::string& why) {
   return common::provenance(policy, common::orPolicy(policy, span), why);
 }
