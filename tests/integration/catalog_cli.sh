@@ -25,6 +25,12 @@ has "$work/nocve.txt" "no catalog entry names CVE-1999-0001" "explain --cve unkn
 [[ $(wc -l <"$work/list.txt") == 3 ]] || fail "runc 2025: $(wc -l <"$work/list.txt") lines, not 3"
 has "$work/list.txt" "RUNC-PROCFS-REDIRECT" "list runc 2025"
 hasnt "$work/list.txt" "CVE-RUNC-FD" "list runc 2025"
+"$WARD_EXE" explain --cve CVE-2024-23653 >"$work/leaky.txt"   # BuildKit alone, and the dockerd that vendors it
+has "$work/leaky.txt" "BUILDKIT-INSECURE-ENTITLEMENT [critical]" "explain --cve buildkit"
+has "$work/leaky.txt" "DOCKER-BUILDKIT-LEAKY-VESSELS [critical]" "explain --cve buildkit"
+has "$work/leaky.txt" "< 25.0.2" "explain --cve buildkit"
+"$WARD_EXE" explain --list --component lxd --year 2025 >"$work/lxd.txt"
+[[ $(wc -l <"$work/lxd.txt") == 5 ]] || fail "lxd 2025: $(wc -l <"$work/lxd.txt") lines, not 5"
 "$WARD_EXE" explain --component kernel >"$work/kernel.txt"   # a filter alone lists
 has "$work/kernel.txt" "KRN-NFT-VERDICT" "list kernel"
 hasnt "$work/kernel.txt" "RUNC-" "list kernel"
