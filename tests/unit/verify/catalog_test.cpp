@@ -85,9 +85,10 @@ TEST(Catalog, EveryEntryHasSourceVersionsAndAKnownProbe) {
   for (const char* cve : {"CVE-2025-31133", "CVE-2025-52565", "CVE-2025-52881", "CVE-2019-5736", "CVE-2024-21626",
                           "CVE-2020-15257", "CVE-2024-0132", "CVE-2025-23266", "CVE-2025-9566", "CVE-2022-0492",
                           "CVE-2023-0386", "CVE-2023-2640", "CVE-2023-32629", "CVE-2024-1086", "CVE-2022-0847",
-                          // the 2025 LXD audit, podman top, BuildKit (Leaky Vessels)
+                          // the 2025 LXD audit, podman top, BuildKit (Leaky Vessels), tc classifiers, nf_tables
                           "CVE-2025-54286", "CVE-2025-54287", "CVE-2025-54288", "CVE-2025-54289", "CVE-2022-1227",
-                          "CVE-2024-23651", "CVE-2024-23652", "CVE-2024-23653"})
+                          "CVE-2024-23651", "CVE-2024-23652", "CVE-2024-23653", "CVE-2022-2588", "CVE-2023-3609",
+                          "CVE-2023-3776", "CVE-2023-4004", "CVE-2023-4208", "CVE-2024-26809", "CVE-2023-0179"})
     EXPECT_FALSE(findByCve(c, cve).empty()) << cve;
   // BuildKit's bugs are judged both for a BuildKit package and for the dockerd that vendors it.
   EXPECT_EQ(findByCve(c, "CVE-2024-23652").size(), 2u);
