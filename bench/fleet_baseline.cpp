@@ -54,9 +54,9 @@ int main(int argc, char** argv) {
   ward::driver::Session s;
   auto loaded = ward::driver::load(s, file, lo);
   if (!loaded.ok || loaded.policies.empty()) die("cannot load " + file);
-  ward::ir::Policy policy = loaded.policies.front();
-  ward::lower::lower(policy, s.diags);
-  if (s.diags.hasErrors()) die("lower failed");
+  auto lowered = ward::lower::lower(loaded.policies.front(), s.diags);
+  if (!lowered) die("lower failed");
+  const ward::ir::Policy& policy = lowered->policy();
 
   const fs::path out = fs::temp_directory_path() / ("ward-fleet-baseline-" + std::to_string(::getpid()));
   const double plain = medianMs(reps, [&] {

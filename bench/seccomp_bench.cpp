@@ -83,10 +83,9 @@ ward::ir::Policy representative() {
   options.searchPath = ward::sema::searchPath({std::string(WARD_SOURCE_DIR) + "/stdlib"}, nullptr, "");
   auto result = ward::sema::analyze(sources, id, options, diags);
   if (diags.hasErrors() || result.policies.empty()) die("examples/web-nginx.ward: " + firstError(diags));
-  ward::ir::Policy p = result.policies.front();
-  ward::lower::lower(p, diags);
-  if (diags.hasErrors()) die("lower: " + firstError(diags));
-  return p;
+  auto lowered = ward::lower::lower(result.policies.front(), diags);
+  if (!lowered) die("lower: " + firstError(diags));
+  return lowered->policy();
 }
 
 std::string allowAll() {
@@ -190,9 +189,10 @@ void printWorstAllowed() {
     lo.includeDirs = {std::string(WARD_SOURCE_DIR) + "/stdlib"};
     auto loaded = ward::driver::load(s, f, lo);
     if (!loaded.ok) die(f + ": " + firstError(s.diags));
-    for (auto& p : loaded.policies) {
-      ward::lower::lower(p, s.diags);
-      if (s.diags.hasErrors()) die(f + ": " + firstError(s.diags));
+    for (auto& resolved : loaded.policies) {
+      auto lowered = ward::lower::lower(std::move(resolved), s.diags);
+      if (!lowered) die(f + ": " + firstError(s.diags));
+      const ward::ir::Policy& p = lowered->policy();
       std::string error;
       auto ours = bpf::parse(wardFilter(p, 2), &error);
       auto plain = sc::plainLibseccompBpf(p, &error);

@@ -19,7 +19,7 @@ std::vector<std::string> allTargetNames() {
   return all;
 }
 
-std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, const Options& options,
+std::vector<Artifact> emit(const std::string& target, const lower::Lowered& policy, const Options& options,
                            Diagnostics& diags) {
   if (target == "seccomp") return seccomp::emit(policy, options, diags);
   if (target == "apparmor") return apparmor::emit(policy, options, diags);

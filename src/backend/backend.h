@@ -1,5 +1,5 @@
 #pragma once
-// Backends turn a lowered ir::Policy into artifacts. Each backend lives in its own folder
+// Backends turn a lowered policy (lower::Lowered, which only lower::lower makes) into artifacts. Each backend lives in its own folder
 // (src/backend/<target>/) and reads only the IR. Backends never write files: the driver writes every
 // artifact of a compile atomically, after all backends succeeded.
 #include <optional>
@@ -9,6 +9,7 @@
 #include "base/diagnostics.h"
 #include "ward/config.h"
 #include "ir/policy.h"
+#include "lower/lower.h"
 
 namespace ward::backend {
 
@@ -49,7 +50,7 @@ std::vector<std::string> targetNames();
 std::vector<std::string> allTargetNames();
 
 // Runs one target. On error, diagnostics get an E1xxx error and the returned list must be ignored.
-std::vector<Artifact> emit(const std::string& target, const ir::Policy& policy, const Options& options,
+std::vector<Artifact> emit(const std::string& target, const lower::Lowered& policy, const Options& options,
                            Diagnostics& diags);
 
 }  // namespace ward::backend

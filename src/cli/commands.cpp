@@ -302,7 +302,9 @@ int cmdFmt(const Global& g, const std::vector<std::string>& files, bool check) {
 int cmdDumpIr(const Global& g, const std::string& file) {
   driver::Session s;
   driver::Loaded l = driver::load(s, file, loadOptions(g));
-  for (auto& p : l.policies) lower::lower(p, s.diags);
+  std::vector<lower::Lowered> lowered;
+  for (auto& p : l.policies)
+    if (auto low = driver::lowerPolicy(s, std::move(p))) lowered.push_back(std::move(*low));
   if (s.diags.hasErrors()) {
     emitDiagnostics(g, s);
     return kExitInvalid;
@@ -311,7 +313,7 @@ int cmdDumpIr(const Global& g, const std::string& file) {
   out["ward"] = WARD_VERSION;
   out["file"] = file;
   out["policies"] = nlohmann::json::array();
-  for (const auto& p : l.policies) out["policies"].push_back(ir::toJson(p));
+  for (const auto& p : lowered) out["policies"].push_back(ir::toJson(p.policy()));
   std::cout << out.dump(2) << "\n";
   if (!s.diags.empty()) emitDiagnostics(g, s);
   return kExitOk;

@@ -24,10 +24,16 @@ namespace ward::cli {
 
 namespace {
 
-// One side: every policy of a file, lowered, with the .bpf artifact compile ships for it.
+// One policy of a side: lowered from a .ward file, or modelled from a foreign config (verify/audit.h).
+struct SidePolicy {
+  ir::Policy policy;
+  std::vector<backend::Artifact> artifacts;
+};
+
+// One side: every policy of a file, with the .bpf artifact compile ships for it.
 struct Loaded {
   std::string file;
-  std::vector<driver::CompiledPolicy> policies;
+  std::vector<SidePolicy> policies;
 };
 
 bool endsWith(const std::string& s, const std::string& suffix) {
@@ -71,15 +77,14 @@ std::optional<Loaded> compileLoaded(driver::Session& s, const std::string& name,
   bo.artifactDir = "/etc/ward";
   for (auto& p : policies) {
     if (!only.empty() && p.name != only) continue;
+    auto lowered = driver::lowerPolicy(s, std::move(p));
+    if (!lowered) return std::nullopt;
     std::size_t before = s.diags.size();
-    lower::lower(p, s.diags);
-    driver::toSessionSpans(s, p, before);
-    before = s.diags.size();
-    bo.containerName = p.name;
-    auto artifacts = backend::emit("seccomp", p, bo, s.diags);
-    driver::toSessionSpans(s, p, before);
+    bo.containerName = lowered->name();
+    auto artifacts = backend::emit("seccomp", *lowered, bo, s.diags);
+    driver::toSessionSpans(s, *lowered, before);
     if (s.diags.hasErrors()) return std::nullopt;
-    out.policies.push_back({std::move(p), std::move(artifacts)});
+    out.policies.push_back({lowered->policy(), std::move(artifacts)});
   }
   if (out.policies.empty()) {
     s.diags.error(Code::E0211, {}, only.empty() ? name + " declares no policy" : "no policy named '" + only + "' in " + name);
@@ -119,10 +124,12 @@ std::optional<Loaded> loadSide(driver::Session& s, const DiffEnv& env, std::stri
   o.backend.artifactDir = "/etc/ward";
   driver::CompileResult r = driver::build(s, {file}, o);
   if (!r.ok) return std::nullopt;
-  return Loaded{file, std::move(r.policies)};
+  Loaded out{file, {}};
+  for (auto& cp : r.policies) out.policies.push_back({cp.policy.policy(), std::move(cp.artifacts)});
+  return out;
 }
 
-std::string bpfOf(const driver::CompiledPolicy& cp) {
+std::string bpfOf(const SidePolicy& cp) {
   for (const auto& a : cp.artifacts)
     if (a.fileName == cp.policy.name + ".bpf") return a.content;
   for (const auto& a : cp.artifacts)
@@ -162,8 +169,8 @@ const char* codeFor(diff::Direction d) {
 }
 
 struct Pair {
-  const driver::CompiledPolicy* oldP;
-  const driver::CompiledPolicy* newP;
+  const SidePolicy* oldP;
+  const SidePolicy* newP;
   diff::Result result;
 };
 
@@ -255,7 +262,7 @@ int invalid(const DiffEnv& env, driver::Session& s) {
   return kExitInvalid;
 }
 
-const driver::CompiledPolicy* findPolicy(const Loaded& l, const std::string& name) {
+const SidePolicy* findPolicy(const Loaded& l, const std::string& name) {
   for (const auto& p : l.policies)
     if (p.policy.name == name) return &p;
   return nullptr;
@@ -317,7 +324,7 @@ int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& a) {
   std::vector<Pair> pairs;
   for (const auto& l : files)
     for (const auto& np : l.policies) {
-      const driver::CompiledPolicy* op = a.policy.empty() ? findPolicy(*base, np.policy.name) : &base->policies[0];
+      const SidePolicy* op = a.policy.empty() ? findPolicy(*base, np.policy.name) : &base->policies[0];
       if (!op && base->policies.size() == 1) op = &base->policies[0];
       if (!op) {
         s.diags.error(Code::E0211, {}, "the baseline '" + a.baseline + "' has no policy named '" + np.policy.name +

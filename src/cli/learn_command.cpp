@@ -169,8 +169,12 @@ std::optional<Compiled> compilePolicy(const LearnEnv& env, const std::string& fi
     if (!s.diags.hasErrors()) std::fprintf(stderr, "ward: error: %s: name the policy with --policy\n", file.c_str());
     return std::nullopt;
   }
-  ir::Policy p = *chosen;
-  lower::lower(p, s.diags);
+  auto lowered = lower::lower(*chosen, s.diags);
+  if (!lowered) {
+    printDiagnostics(env, s);
+    return std::nullopt;
+  }
+  const ir::Policy& p = lowered->policy();
   auto filter = backend::seccomp::buildFilter(p, {}, s.diags);
   std::string error;
   auto program = filter ? backend::seccomp::bpf::parse(filter->bpf, &error) : std::nullopt;

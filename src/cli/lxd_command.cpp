@@ -46,17 +46,15 @@ std::optional<nlohmann::json> compileProfile(driver::Session& s, const LxdEnv& e
                                    : "no policy named '" + a.policy + "' in " + a.policyFile);
     return std::nullopt;
   }
-  const std::size_t before = s.diags.size();
-  lower::lower(*chosen, s.diags);
-  driver::toSessionSpans(s, *chosen, before);
-  if (s.diags.hasErrors()) return std::nullopt;
+  auto lowered = driver::lowerPolicy(s, *chosen);
+  if (!lowered) return std::nullopt;
   backend::Options bo = env.hostFiles;
   if (!a.stateDir.empty()) bo.stateDir = a.stateDir;
   bo.artifactDir = "/etc/ward";
   const std::size_t mark = s.diags.size();
-  auto profile = backend::lxd::profile(*chosen, bo, s.diags);
-  driver::toSessionSpans(s, *chosen, mark);
-  name = chosen->name;
+  auto profile = backend::lxd::profile(*lowered, bo, s.diags);
+  driver::toSessionSpans(s, lowered->policy(), mark);
+  name = lowered->name();
   return profile;
 }
 

@@ -6,6 +6,7 @@
 // binaries prove the two profiles equal; different binaries prove nothing about direction.
 #include <algorithm>
 
+#include "backend/apparmor/apparmor.h"
 #include "backend/backend.h"
 #include "base/process.h"
 #include "base/strings.h"
@@ -21,14 +22,8 @@ std::optional<std::string> compiled(const ir::Policy& p, const std::string& pars
   ir::Policy copy = p;   // the profile name is part of the binary: give both sides the same one
   copy.name = kName;
   copy.apparmor.profileName = kName;
-  backend::Options o;
-  o.allocate = false;
-  o.artifactDir = "/etc/ward";
-  o.containerName = kName;
   Diagnostics diags;
-  std::string text;
-  for (auto& a : backend::emit("apparmor", copy, o, diags))
-    if (endsWith(a.fileName, ".apparmor")) text = std::move(a.content);
+  std::string text = backend::apparmor::profileText(copy, diags).value_or("");
   if (text.empty()) {
     why = "policy '" + p.name + "' has no AppArmor profile";
     return std::nullopt;

@@ -179,33 +179,28 @@ CompileResult produce(Session& session, const std::vector<std::string>& files, c
   manifest["targets"] = ordered;
   nlohmann::json inputs = nlohmann::json::object();
   nlohmann::json outputs = nlohmann::json::array();
-  for (auto& p : policies) {
-    const std::size_t firstDiag = session.diags.size();
-    lower::lower(p, session.diags);
-    toSessionSpans(session, p, firstDiag);
-    if (session.diags.hasErrors()) return result;
+  for (auto& resolved : policies) {
+    std::optional<lower::Lowered> lowered = lowerPolicy(session, std::move(resolved));
+    resolved = ir::Policy{};   // done with it: release the memory now, not after the last policy
+    if (!lowered) return result;
+    const ir::Policy& p = lowered->policy();
     for (const auto& src : p.sources) inputs[src.displayName] = src.sha256;
     backend::Options po = bopts;
     if (po.containerName.empty()) po.containerName = p.name;
-    CompiledPolicy compiled;
+    std::vector<backend::Artifact> kept;
     for (const auto& t : ordered) {
       const std::size_t before = session.diags.size();
-      auto artifacts = backend::emit(t, p, po, session.diags);
+      auto artifacts = backend::emit(t, *lowered, po, session.diags);
       toSessionSpans(session, p, before);
       if (session.diags.hasErrors()) return result;
       for (auto& a : artifacts) {
         outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", t}, {"sha256", sha256Hex(a.content)}});
         Output out{(fs::path(options.outDir) / a.fileName).string(), keep ? a.content : std::move(a.content)};
         if (!sink(std::move(out))) return result;
-        if (keep) compiled.artifacts.push_back(std::move(a));
+        if (keep) kept.push_back(std::move(a));
       }
     }
-    if (keep) {
-      compiled.policy = std::move(p);
-      result.policies.push_back(std::move(compiled));
-    } else {
-      p = ir::Policy{};   // done with it: release the memory now, not after the last policy
-    }
+    if (keep) result.policies.push_back({std::move(*lowered), std::move(kept)});
   }
   manifest["inputs"] = inputs;
   manifest["outputs"] = outputs;
@@ -224,6 +219,16 @@ CompileResult build(Session& session, const std::vector<std::string>& files, con
   }, true);
   result.outputs = std::move(outputs);
   return result;
+}
+
+std::optional<lower::Lowered> lowerPolicy(Session& session, ir::Policy policy) {
+  ir::Policy files;   // the policy's sources, to map the diagnostics of a policy that did not lower
+  files.sources = policy.sources;
+  const std::size_t before = session.diags.size();
+  std::optional<lower::Lowered> lowered = lower::lower(std::move(policy), session.diags);
+  toSessionSpans(session, files, before);
+  if (session.diags.hasErrors()) return std::nullopt;
+  return lowered;
 }
 
 void toSessionSpans(Session& session, const ir::Policy& policy, std::size_t from) {
@@ -313,22 +318,20 @@ Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, cons
   bo.subgidFile = hostFiles.subgidFile;
   bo.allocate = false;  // checking never takes MCS categories or id ranges
   bo.artifactDir = "/etc/ward";
-  for (auto& p : policies) {
-    CompiledPolicy cp;
-    std::size_t before = session.diags.size();
-    lower::lower(p, session.diags);
-    toSessionSpans(session, p, before);
-    if (session.diags.hasErrors()) return out;
-    bo.containerName = p.name;
+  for (auto& resolved : policies) {
+    std::optional<lower::Lowered> lowered = lowerPolicy(session, std::move(resolved));
+    if (!lowered) return out;
+    std::size_t before = 0;
+    bo.containerName = lowered->name();
+    std::vector<backend::Artifact> artifacts;
     for (const auto& t : backend::targetNames()) {
       before = session.diags.size();
-      auto a = backend::emit(t, p, bo, session.diags);
-      toSessionSpans(session, p, before);
+      auto a = backend::emit(t, *lowered, bo, session.diags);
+      toSessionSpans(session, *lowered, before);
       if (session.diags.hasErrors()) return out;
-      for (auto& x : a) cp.artifacts.push_back(std::move(x));
+      for (auto& x : a) artifacts.push_back(std::move(x));
     }
-    cp.policy = std::move(p);
-    out.policies.push_back(std::move(cp));
+    out.policies.push_back({std::move(*lowered), std::move(artifacts)});
   }
   std::vector<verify::Compiled> all;
   verify::Level strictest = verify::Level::Critical;
@@ -345,7 +348,7 @@ Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, cons
       toSessionSpans(session, cp.policy, before);
     }
     out.findings.insert(out.findings.end(), f.begin(), f.end());
-    all.push_back({&cp.policy, &cp.artifacts});
+    all.push_back({&cp.policy.policy(), &cp.artifacts});
   }
   if (all.size() > 1) {
     auto across = verify::verifyAcross(all, catalog);

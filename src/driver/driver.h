@@ -55,7 +55,7 @@ struct Output {
 };
 
 struct CompiledPolicy {
-  ir::Policy policy;                        // lowered
+  lower::Lowered policy;
   std::vector<backend::Artifact> artifacts; // what the backends emitted for it
 };
 
@@ -75,6 +75,10 @@ CompileResult compile(Session& session, const std::vector<std::string>& files, c
 
 // Builds every artifact in memory without writing (used by compile, the hook and tests).
 CompileResult build(Session& session, const std::vector<std::string>& files, const CompileOptions& options);
+
+// lower::lower() with its diagnostics mapped onto the session's files (toSessionSpans); nullopt when the
+// session has errors afterwards.
+std::optional<lower::Lowered> lowerPolicy(Session& session, ir::Policy policy);
 
 // Policies keep spans whose file indexes Policy::sources; diagnostics and findings rendered from a Session
 // need the session's file ids. Maps diagnostics appended since `from` (by lower/ and the backends for

@@ -251,9 +251,6 @@ Prepared prepare(const Context& c, Cache& cache) {
     out.problems.push_back(pickError);
     return out;
   }
-  ir::Policy policy = *std::find_if(loaded.policies.begin(), loaded.policies.end(),
-                                    [&](const ir::Policy& p) { return p.name == name; });
-
   std::string e;
   bool mcsBefore = integrations::mcsLookup(c.stateDir, c.container, e).has_value();
   if (!e.empty()) {
@@ -288,13 +285,14 @@ Prepared prepare(const Context& c, Cache& cache) {
   std::vector<backend::Artifact> artifacts;
   for (const auto& o : built.outputs) artifacts.push_back({fs::path(o.path).filename().string(), o.content});
 
-  // The verifier judges the lowered policy and what ships.
-  lower::lower(policy, s1.diags);
-  if (s1.diags.hasErrors()) {
-    out.problems.push_back("the policy " + c.policyPath + " cannot be lowered:");
-    out.problems.push_back("  " + renderDiags(s1));
+  // The verifier judges the lowered policy the compile produced and what ships.
+  auto compiled = std::find_if(built.policies.begin(), built.policies.end(),
+                               [&](const driver::CompiledPolicy& cp) { return cp.policy.name() == name; });
+  if (compiled == built.policies.end()) {
+    out.problems.push_back("the compile of " + c.policyPath + " has no policy named '" + name + "'");
     return out;
   }
+  const lower::Lowered& policy = compiled->policy;
   auto searchPath = sema::searchPath(c.includeDirs, nullptr, c.executableDir);
   verify::HostFacts host = c.host;
   host.components = verify::readHostComponents("/");   // kernel and runtime versions: a cold start only

@@ -12,7 +12,7 @@
 
 namespace ward::hook::integrations {
 
-Verdict verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
+Verdict verify(const lower::Lowered& lowered, const std::vector<backend::Artifact>& artifacts,
                const std::vector<std::string>& searchPath, const verify::HostFacts& host) {
   Verdict v;
   std::vector<std::string> errors;

@@ -18,8 +18,8 @@ struct Verdict {
   std::vector<std::string> catalogFiles; // every catalog file the verifier read (part of the cache key)
   std::string error;                     // the catalog could not be loaded
 };
-// `lowered` must have gone through lower::lower(); artifacts as driver::build produced them.
-Verdict verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
+// Artifacts as driver::build produced them.
+Verdict verify(const lower::Lowered& lowered, const std::vector<backend::Artifact>& artifacts,
                const std::vector<std::string>& searchPath, const verify::HostFacts& host);
 
 // ---- AppArmor -----------------------------------------------------------------------------------------

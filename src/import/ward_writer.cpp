@@ -172,15 +172,16 @@ std::optional<Imported> WardWriter::finish(Diagnostics& diags) {
   Imported out;
   out.ward = text();
 
-  ir::Policy& p = out.policy;
+  ir::Policy p;
   p.name = policyName_;
   p.sources.push_back({sourceName_, ""});
   p.syscalls.defaultAction.value = default_;
   p.syscalls.arches = arches_;
   p.network.familiesAny = Span{};
   for (const auto& [key, rule] : rules_) p.syscalls.rules.push_back(rule);   // map order: name, then conditions
-  lower::lower(p, diags);   // the mechanism `ward compile` would build from the text
-  if (!p.mechanism.lowered) return std::nullopt;
+  auto lowered = lower::lower(std::move(p), diags);   // the mechanism `ward compile` would build from the text
+  if (!lowered) return std::nullopt;
+  out.policy = lowered->policy();
   out.dropped = dropped_;
   return out;
 }

@@ -262,8 +262,12 @@ struct Dumper {
     for (const auto& r : m.deviceRules)
       dr.push_back({{"type", std::string(1, r.type)}, {"major", r.major}, {"minor", r.minor}, {"access", r.access},
                     {"span", span(r.span)}, {"why", r.why}});
-    j["mechanism"] = {{"lowered", m.lowered},
-                      {"capabilities", capabilities(m.capabilities)},
+    json msys = json::array();
+    for (const auto& s : m.sysctls)
+      msys.push_back({{"key", s.key}, {"value", s.value}, {"span", span(s.span)}, {"why", s.why}});
+    j["mechanism"] = {{"capabilities", capabilities(m.capabilities)},
+                      {"allCapabilities", m.allCapabilities},
+                      {"sysctls", msys},
                       {"syscallRules", rules(m.syscallRules)},
                       {"apparmorRules", aar},
                       {"deviceRules", dr},

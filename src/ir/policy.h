@@ -3,7 +3,7 @@
 // syscall groups are resolved and every name and unit is checked. Every item carries the span it came from
 // (Span::file indexes Policy::sources) so that artifacts and findings point back at a source line.
 //
-// lower/ adds the derived mechanism (Policy::mechanism); backends read only a lowered Policy.
+// lower/ adds the derived mechanism (Policy::mechanism); backends read only a lower::Lowered.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -255,6 +255,12 @@ struct AppArmorRule {
   std::string why;                 // short reason for the comment, e.g. "files read", "network listen tcp 80"
 };
 
+struct Setting {                   // one generated key = value with its provenance (a sysctl, a cgroup file)
+  std::string key, value;
+  Span span;
+  std::string why;
+};
+
 struct DeviceRule {                // one devices-cgroup allow entry
   char type = 'c';                 // 'c', 'b' or 'a'
   std::int64_t major = -1, minor = -1;
@@ -263,14 +269,17 @@ struct DeviceRule {                // one devices-cgroup allow entry
   std::string why;
 };
 
+// Only lower/ fills it, and only lower::Lowered (lower/lower.h) vouches that it did: backends take that type.
+// A reader of a foreign config (verify/audit) fills it with what the config says.
 struct Mechanism {
-  bool lowered = false;
   std::vector<Capability> capabilities;    // final kept set (sorted by number), with provenance
+  bool allCapabilities = false;            // `keep all` (privileged) and nothing dropped: every capability
   std::vector<SyscallRule> syscallRules;   // final seccomp rules: policy rules + derived (socket, ...)
   std::vector<AppArmorRule> apparmorRules; // allow and deny rules in emission order
   std::vector<DeviceRule> deviceRules;     // devices cgroup allow-list
   std::vector<std::string> maskedPaths;    // OCI maskedPaths / LXC mount entries onto /dev/null
   std::vector<std::string> readonlyPaths;  // OCI readonlyPaths
+  std::vector<Setting> sysctls;      // the policy's sysctls plus derived ones (accept_ra), by key
 };
 
 // ---- the policy -------------------------------------------------------------------------------------
@@ -298,7 +307,7 @@ struct Policy {
   Lxc lxc;
   Verify verify;
 
-  Mechanism mechanism;             // empty until lower::lower() runs
+  Mechanism mechanism;             // empty until lower::lower() runs (or a config reader fills it)
 
   // "file:line" for provenance comments ("" for an invalid span).
   std::string where(const Span& s) const {

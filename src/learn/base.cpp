@@ -50,10 +50,11 @@ std::optional<Base> loadBase(const BaseSpec& spec, driver::Session& session, con
   // raw and packet sockets without net_raw, which std/base does not keep.
   ir::Policy learning = b.policy;
   if (!learning.network.none) learning.network.familiesAny = Span{};
-  lower::lower(b.policy, session.diags);
-  lower::lower(learning, session.diags);
-  if (!b.policy.mechanism.lowered || !learning.mechanism.lowered || session.diags.hasErrors()) return std::nullopt;
-  auto filter = backend::seccomp::buildFilter(learning, {}, session.diags);
+  auto loweredBase = lower::lower(b.policy, session.diags);
+  auto loweredLearning = lower::lower(std::move(learning), session.diags);
+  if (!loweredBase || !loweredLearning || session.diags.hasErrors()) return std::nullopt;
+  b.policy = loweredBase->policy();
+  auto filter = backend::seccomp::buildFilter(*loweredLearning, {}, session.diags);
   if (!filter) return std::nullopt;
   std::string error;
   auto program = backend::seccomp::bpf::parse(filter->bpf, &error);

@@ -34,6 +34,7 @@ void lowerSyscalls(ir::Policy& policy, Diagnostics& diags);
 void lowerAppArmor(ir::Policy& policy);
 void lowerDevices(ir::Policy& policy);
 void lowerMasks(ir::Policy& policy);
+void lowerSysctls(ir::Policy& policy);
 
 // An AppArmor path for a rule: globs kept, quoted when it holds characters the profile grammar would
 // otherwise read as syntax (spaces, '#', a comma outside braces, quotes).

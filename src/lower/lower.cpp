@@ -69,9 +69,10 @@ void lowerCapabilities(ir::Policy& policy) {
     kept.emplace(n, std::move(c));                 // the first provenance (written before derived) wins
   };
   const auto& caps = policy.capabilities;
+  // "keep all" (sema allows it only with identity privileged) is every capability this compiler knows.
   if (caps.keepAll) {
     for (int n = 0; n < capabilityCount(); ++n)
-      put({ward::capabilityName(n), n, caps.keepAllSpan, ""});
+      put({ward::capabilityName(n), n, caps.keepAllSpan, "keep all"});
   }
   for (const auto& c : caps.keep) put(c);
 
@@ -106,6 +107,8 @@ void lowerCapabilities(ir::Policy& policy) {
   }
   policy.mechanism.capabilities.clear();
   for (auto& [n, c] : kept) policy.mechanism.capabilities.push_back(std::move(c));
+  policy.mechanism.allCapabilities = caps.keepAll && policy.identity.privileged &&
+                                     static_cast<int>(kept.size()) == capabilityCount();
 }
 
 // ---- devices cgroup ------------------------------------------------------------------------------------
@@ -141,49 +144,50 @@ void lowerDevices(ir::Policy& policy) {
   }
 }
 
-// ---- masked and read-only paths ------------------------------------------------------------------------
-void lowerMasks(ir::Policy& policy) {
-  auto& masked = policy.mechanism.maskedPaths;
-  auto& readonly = policy.mechanism.readonlyPaths;
-  masked.clear();
-  readonly.clear();
-  const auto proc = policy.files.proc.value;
-  const auto sys = policy.files.sys.value;
-  // runc's defaults. `proc rw` / `sys rw` ask for the kernel interfaces unmasked (the verifier reports
-  // it); `off` means there is no such mount to mask.
-  if (proc != ir::FsMode::Rw && proc != ir::FsMode::Off) {
-    for (const char* p : {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                          "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats"})
-      masked.emplace_back(p);
-    for (const char* p : {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"})
-      readonly.emplace_back(p);
-  }
-  if (sys != ir::FsMode::Rw && sys != ir::FsMode::Off) {
-    for (const char* p : {"/sys/devices/virtual/powercap", "/sys/firmware"}) masked.emplace_back(p);
-  }
-  std::sort(masked.begin(), masked.end());
-  std::sort(readonly.begin(), readonly.end());
-}
+// ---- sysctls ------------------------------------------------------------------------------------------
+void lowerSysctls(ir::Policy& policy) { policy.mechanism.sysctls = lower::sysctls(policy); }
 
 }  // namespace detail
 
-void lower(ir::Policy& policy, Diagnostics& diags) {
+std::vector<ir::Setting> sysctls(const ir::Policy& policy) {
+  std::map<std::string, ir::Setting> byKey;
+  if (!policy.network.none) {
+    // accept_ra follows ipv6_router_advertisements (off unless the policy says on): a container must not
+    // take its routes from whoever sends router advertisements on its link.
+    const auto& ra = policy.network.ipv6RouterAdvertisements;
+    std::string why = std::string(ra.span.valid() ? "" : "default ") + "ipv6_router_advertisements " +
+                      (ra.value ? "on" : "off");
+    const Span span = ra.span.valid() ? ra.span : policy.span;
+    for (const char* k : {"net.ipv6.conf.all.accept_ra", "net.ipv6.conf.default.accept_ra"})
+      byKey[k] = {k, ra.value ? "1" : "0", span, why};
+  }
+  for (const auto& s : policy.sysctls) byKey[s.key] = {s.key, s.value, s.span, "sysctl " + s.key};   // own values win
+  std::vector<ir::Setting> out;
+  for (auto& [k, s] : byKey) out.push_back(std::move(s));
+  return out;
+}
+
+std::optional<Lowered> lower(ir::Policy policy, Diagnostics& diags) {
+  Diagnostics local;
   try {
     policy.mechanism = ir::Mechanism{};
+    if (policy.apparmor.profileName.empty()) policy.apparmor.profileName = defaultProfileName(policy.name);
     detail::lowerCapabilities(policy);
-    detail::lowerSyscalls(policy, diags);
+    detail::lowerSyscalls(policy, local);
     detail::lowerDevices(policy);
     detail::lowerMasks(policy);
+    detail::lowerSysctls(policy);
     detail::lowerAppArmor(policy);   // last: it reads the final capability set
-    policy.mechanism.lowered = true;
   } catch (const std::exception& e) {
-    policy.mechanism = ir::Mechanism{};
-    diags.error(Code::E2003, policy.span, fmt::format("internal error while lowering policy '{}': {}", policy.name,
-                                                  e.what()));
+    local.error(Code::E2003, policy.span, fmt::format("internal error while lowering policy '{}': {}", policy.name,
+                                                      e.what()));
   } catch (...) {
-    policy.mechanism = ir::Mechanism{};
-    diags.error(Code::E2003, policy.span, fmt::format("internal error while lowering policy '{}'", policy.name));
+    local.error(Code::E2003, policy.span, fmt::format("internal error while lowering policy '{}'", policy.name));
   }
+  const bool failed = local.hasErrors();
+  diags.append(local);
+  if (failed) return std::nullopt;
+  return Lowered(std::move(policy));
 }
 
 }  // namespace ward::lower

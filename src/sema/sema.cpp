@@ -821,7 +821,6 @@ ir::Policy Analyzer::build(const DeclRef& r, const Level& eff) {
     p.selinux.span = it->second;
   }
   if (auto it = eff.presence.find("apparmor"); it != eff.presence.end()) p.apparmor.span = it->second;
-  if (p.apparmor.profileName.empty()) p.apparmor.profileName = "ward-" + p.name;
   p.apparmor.flags = eff.apparmorFlags;
   std::sort(p.apparmor.flags.begin(), p.apparmor.flags.end());
   p.apparmor.flags.erase(std::unique(p.apparmor.flags.begin(), p.apparmor.flags.end()), p.apparmor.flags.end());

@@ -19,7 +19,9 @@
 #include "base/sha256.h"
 #include "import/import.h"
 #include "verify/json_positions.h"
+#include "base/paths.h"
 #include "base/strings.h"
+#include "lower/lower.h"
 
 namespace ward::verify {
 
@@ -179,6 +181,10 @@ struct Ctx {
     return sm.span(id, offset, e);
   }
   void finishSources() {
+    // The config's own rules and sysctls are its mechanism (verify() reads the mechanism); accept_ra is
+    // derived from the modelled network as lower/ derives it for ward's own policies.
+    p().mechanism.syscallRules = p().syscalls.rules;
+    p().mechanism.sysctls = lower::sysctls(p());
     auto& srcs = p().sources;
     srcs.clear();
     for (FileId i = 0; i < sm.size(); ++i) srcs.push_back({sm.displayName(i), sha256Hex(sm.file(i).text)});
@@ -205,7 +211,6 @@ void baseline(ir::Policy& p, const std::string& name, const Span& policySpan) {
   p.syscalls.defaultAction = {allowAction(), {}};
   p.apparmor.profileName.clear();
   p.mechanism = {};
-  p.mechanism.lowered = false;   // the verifier reads p.capabilities.keep and p.syscalls.rules
 }
 
 // ---- AppArmor: LXC's profiles, modelled from the files ---------------------------------------------------
@@ -372,32 +377,24 @@ void lxcApparmor(Ctx& c, const std::string& profile, const Span& span, bool allo
                      c.opt.apparmorEnabled ? "" : "; applies only where AppArmor is enabled"));
 }
 
-// ---- masked and read-only paths without ward's runtime defaults -------------------------------------------
-// The verifier unites a policy's masked/read-only paths with runc's defaults (for ward's own policies the
-// runtime adds them). A foreign configuration gets exactly what it says: where the union would add a
-// default under /proc (or /sys) that the configuration lacks, that family is modelled with `proc off`
-// (which drops the defaults) plus raw keys giving the real mount mode and a read-only bind per path. Such a
-// bind blocks writes but not reads: conservative (never a block that is not there).
+// ---- masked and read-only paths, as the configuration says -------------------------------------------------
+// A foreign configuration gets exactly what it says. A /proc (or /sys) family that lacks one of runc's
+// defaults (lower::runtimeMaskedPaths) is modelled with `proc off` plus raw keys giving the real mount mode
+// and a read-only bind per path. Such a bind blocks writes but not reads: conservative (never a block that is
+// not there).
 void exactPaths(Ctx& c, const std::vector<std::string>& masked, const std::vector<std::string>& readonly,
                 ir::Located<ir::FsMode> proc, ir::Located<ir::FsMode> sys, const Span& pathSpan) {
   auto& p = c.p();
-  p.mechanism.maskedPaths = masked;
-  p.mechanism.readonlyPaths = readonly;
   p.files.proc = proc;
   p.files.sys = sys;
   std::set<std::string> wantM(masked.begin(), masked.end()), wantR(readonly.begin(), readonly.end());
-  auto gotM = common::maskedPaths(p), gotR = common::readonlyPaths(p);
-  auto family = [](const std::string& s, const char* root) {
-    std::string_view r(root);
-    return s == r || (startsWith(s, r) && s.size() > r.size() && s[r.size()] == '/');
-  };
-  auto exact = [&](const char* root) {
-    std::set<std::string> a, b, x, y;
-    for (const auto& s : gotM) if (family(s, root)) a.insert(s);
-    for (const auto& s : wantM) if (family(s, root)) b.insert(s);
-    for (const auto& s : gotR) if (family(s, root)) x.insert(s);
-    for (const auto& s : wantR) if (family(s, root)) y.insert(s);
-    return a == b && x == y;
+  const auto defM = lower::runtimeMaskedPaths(proc.value, sys.value);
+  const auto defR = lower::runtimeReadonlyPaths(proc.value, sys.value);
+  auto family = [](const std::string& s, const char* root) { return pathUnder(s, root); };
+  auto exact = [&](const char* root) {   // every default of the family is in the configuration
+    for (const auto& s : defM) if (family(s, root) && !wantM.count(s)) return false;
+    for (const auto& s : defR) if (family(s, root) && !wantR.count(s)) return false;
+    return true;
   };
   for (const char* root : {"/proc", "/sys"}) {
     auto& mode = std::string_view(root) == "/proc" ? p.files.proc : p.files.sys;
@@ -412,6 +409,16 @@ void exactPaths(Ctx& c, const std::vector<std::string>& masked, const std::vecto
     c.note(fmt::format("mounts: {} modelled without ward's default masks; its masked paths block writes only "
                        "in the model (reads of masked files are reported as reachable)", root));
   }
+  // What the model masks: the configuration's paths, except in a family without a mount (or modelled as
+  // binds above).
+  auto applies = [&](const std::string& s) {
+    return !(p.files.proc.value == ir::FsMode::Off && family(s, "/proc")) &&
+           !(p.files.sys.value == ir::FsMode::Off && family(s, "/sys"));
+  };
+  p.mechanism.maskedPaths.clear();
+  p.mechanism.readonlyPaths.clear();
+  for (const auto& s : wantM) if (applies(s)) p.mechanism.maskedPaths.push_back(s);
+  for (const auto& s : wantR) if (applies(s)) p.mechanism.readonlyPaths.push_back(s);
 }
 
 // ---- seccomp ---------------------------------------------------------------------------------------------
@@ -1075,7 +1082,7 @@ Audited auditOciText(SourceManager& sources, const std::string& displayName, con
 
 std::vector<Finding> verifyAudited(const Audited& audited, const Catalog& catalog, const HostFacts& host) {
   if (!audited.ok()) return {};
-  return verify(audited.policy, audited.artifacts, catalog, host);
+  return verifyForeign(audited.policy, audited.artifacts, catalog, host);
 }
 
 }  // namespace ward::verify

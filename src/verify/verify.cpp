@@ -208,7 +208,7 @@ void applyRawKeys(Model& m) {
   }
 }
 
-Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& artifacts) {
+Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& artifacts, bool lowered) {
   Model m(p);
   // seccomp: the exported program
   if (const auto* a = artifact(artifacts, p.name + ".bpf")) {
@@ -223,7 +223,7 @@ Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& arti
   auto sets = common::capabilitySets(p, common::kKnownLastCap);
   m.keepAll = sets.all || p.capabilities.keepAll;
   m.keepAllSpan = p.capabilities.keepAllSpan;
-  m.caps = p.mechanism.lowered ? sets.keep : p.capabilities.keep;
+  m.caps = sets.keep;
   // apparmor: the profile as shipped, else the lowered rules
   std::vector<std::string> flags = p.apparmor.flags;
   if (const auto* a = artifact(artifacts, p.name + ".apparmor")) {
@@ -247,7 +247,7 @@ Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& arti
         }
     }
     m.aaEvaluated = true;
-  } else if (p.mechanism.lowered) {
+  } else if (lowered) {
     for (const auto& lr : p.mechanism.apparmorRules)
       if (auto r = aa::parseRule(lr.text)) {
         r->span = lr.span;
@@ -273,8 +273,8 @@ Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& arti
   m.proc = p.files.proc;
   m.sys = p.files.sys;
   m.cgroup = p.files.cgroup;
-  m.masked = common::maskedPaths(p);
-  m.readonly = common::readonlyPaths(p);
+  m.masked = p.mechanism.maskedPaths;
+  m.readonly = p.mechanism.readonlyPaths;
   for (const auto& mt : p.files.mounts) {
     Bind b;
     b.source = mt.source;
@@ -289,7 +289,7 @@ Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& arti
     m.binds.push_back(b);
   }
   m.devices = common::deviceAllowList(p);
-  m.sysctls = common::sysctls(p);
+  m.sysctls = p.mechanism.sysctls;
   if (const auto* a = artifact(artifacts, p.name + ".oci.json")) {
     auto j = nlohmann::json::parse(a->content, nullptr, false);
     if (!j.is_discarded()) m.oci = std::move(j);
@@ -366,7 +366,7 @@ bool conditionHolds(const ir::ArgCondition& c, const std::array<std::uint64_t, 6
 
 // The policy statement that lets a call through: a matching allow rule, else the default action.
 Span allowingSpan(const Model& m, const std::string& name, const std::array<std::uint64_t, 6>& args) {
-  const auto& rules = m.p.mechanism.lowered ? m.p.mechanism.syscallRules : m.p.syscalls.rules;
+  const auto& rules = m.p.mechanism.syscallRules;
   for (const auto& r : rules) {
     if (r.name != name || r.action.kind == ir::Action::Kind::Errno ||
         r.action.kind == ir::Action::Kind::KillProcess || r.action.kind == ir::Action::Kind::KillThread ||
@@ -1021,18 +1021,32 @@ const char* statusName(Status s) {
   return "open";
 }
 
-std::vector<Finding> verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
-                            const Catalog& catalog, const HostFacts& host) {
-  Model m = buildModel(lowered, artifacts);
+namespace {
+
+std::vector<Finding> judgeAll(const ir::Policy& p, bool lowered, const std::vector<backend::Artifact>& artifacts,
+                              const Catalog& catalog, const HostFacts& host) {
+  Model m = buildModel(p, artifacts, lowered);
   m.host = host;
   std::vector<Finding> out;
   out.reserve(catalog.entries.size());
   for (const auto& e : catalog.entries) {
     Finding f = judge(m, e);
-    applyAccept(lowered, f);
+    applyAccept(p, f);
     out.push_back(std::move(f));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Finding> verify(const lower::Lowered& lowered, const std::vector<backend::Artifact>& artifacts,
+                            const Catalog& catalog, const HostFacts& host) {
+  return judgeAll(lowered.policy(), true, artifacts, catalog, host);
+}
+
+std::vector<Finding> verifyForeign(const ir::Policy& modelled, const std::vector<backend::Artifact>& artifacts,
+                                   const Catalog& catalog, const HostFacts& host) {
+  return judgeAll(modelled, false, artifacts, catalog, host);
 }
 
 std::vector<Finding> verifyAcross(const std::vector<Compiled>& policies, const Catalog& catalog) {

@@ -62,8 +62,12 @@ struct Finding {
 // One policy with its artifacts (as backend::emit / driver::build produce them: "P.bpf", "P.apparmor",
 // "P.lxc.conf", "P.oci.json" ...). Artifacts may be empty: the layers that need them are then reported as
 // not evaluated and count as not blocking.
-std::vector<Finding> verify(const ir::Policy& lowered, const std::vector<backend::Artifact>& artifacts,
+std::vector<Finding> verify(const lower::Lowered& lowered, const std::vector<backend::Artifact>& artifacts,
                             const Catalog& catalog, const HostFacts& host = {});
+// The same for a policy a reader modelled from a configuration ward did not write (audit.h): its mechanism
+// is what the configuration says, and without a P.apparmor artifact AppArmor is not evaluated.
+std::vector<Finding> verifyForeign(const ir::Policy& modelled, const std::vector<backend::Artifact>& artifacts,
+                                   const Catalog& catalog, const HostFacts& host = {});
 
 // Across policies meant to run side by side: overlapping id maps (NS-SHARED-IDMAP, RES-INOTIFY: ulimits and
 // inotify instances are per kernel uid) and shared bridges (NET-L2-SPOOF). Id maps come from each policy's

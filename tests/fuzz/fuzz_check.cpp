@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.includeDirs = {WARD_SOURCE_STDLIB};
   std::string text(reinterpret_cast<const char*>(data), size);
   auto loaded = ward::driver::loadText(session, "fuzz.ward", text, options);
-  for (auto& p : loaded.policies) ward::lower::lower(p, session.diags);
+  for (auto& p : loaded.policies) (void)ward::lower::lower(std::move(p), session.diags);
   // The formatter must accept whatever parses cleanly.
   ward::driver::Session fmtSession;
   auto id = fmtSession.sources.add("fuzz.ward", "fuzz.ward", std::move(text));

@@ -75,19 +75,17 @@ std::string ruleProblem(std::string_view text) {
 
 }  // namespace
 
-std::string profileName(const ir::Policy& policy) {
-  return policy.apparmor.profileName.empty() ? "ward-" + policy.name : policy.apparmor.profileName;
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& /*options*/, Diagnostics& diags) {
+  auto text = profileText(lowered.policy(), diags);
+  if (!text) return {};
+  return {Artifact{lowered->name + ".apparmor", std::move(*text)}};
 }
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/, Diagnostics& diags) {
+std::optional<std::string> profileText(const ir::Policy& policy, Diagnostics& diags) {
   try {
     const Span aaSpan = policy.apparmor.span.valid() ? policy.apparmor.span : policy.span;
-    if (!policy.mechanism.lowered) {
-      diags.error(Code::E1101, policy.span, "internal: policy '" + policy.name + "' was not lowered");
-      return {};
-    }
     Diagnostics local;
-    const std::string name = profileName(policy);
+    const std::string& name = policy.apparmor.profileName;   // lower/ gave it the default when unnamed
     if (!validProfileName(name))
       local.error(Code::E1101, aaSpan,
                   fmt::format("'{}' is not a usable AppArmor profile name (letters, digits and _ . + : @ -, "
@@ -131,7 +129,7 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/,
     }
     const bool failed = local.hasErrors();
     diags.append(local);
-    if (failed) return {};
+    if (failed) return std::nullopt;
 
     std::string out;
     const std::string where = policy.where(policy.span);
@@ -148,13 +146,13 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/,
       out += ")";
     }
     out += " {\n" + body + "}\n";
-    return {Artifact{policy.name + ".apparmor", std::move(out)}};
+    return out;
   } catch (const std::exception& e) {
     diags.error(Code::E1101, policy.span, std::string("AppArmor profile could not be generated: ") + e.what());
   } catch (...) {
     diags.error(Code::E1101, policy.span, "AppArmor profile could not be generated");
   }
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace ward::backend::apparmor

@@ -1,7 +1,6 @@
 #include "backend/common/common.h"
 
 #include "base/capabilities.h"
-#include "base/paths.h"
 
 #include <fmt/format.h>
 
@@ -45,27 +44,15 @@ int readKernelLastCap() {
 CapabilitySets capabilitySets(const ir::Policy& policy, int lastCap) {
   CapabilitySets sets;
   if (lastCap < 0 || lastCap > 63) lastCap = kKnownLastCap;
-  sets.all = policy.identity.privileged && policy.capabilities.keepAll;
+  sets.all = policy.mechanism.allCapabilities;   // lower/ expanded "keep all" into the list
   std::map<int, ir::Capability> kept;
-  if (sets.all) {
-    for (int i = 0; i <= std::max(lastCap, kKnownLastCap); ++i) {
-      ir::Capability c;
-      c.number = i;
-      c.name = capabilityName(i);
-      if (c.name.empty()) c.name = std::to_string(i);
-      c.span = policy.capabilities.keepAllSpan;
-      c.derivedFrom = "keep all";
-      kept.emplace(i, std::move(c));
-    }
-  } else {
-    for (const auto& c : policy.mechanism.capabilities) {
-      int n = c.number >= 0 ? c.number : capabilityNumber(c.name);
-      if (n < 0) continue;  // sema rejects unknown names; never emit one we cannot name
-      ir::Capability copy = c;
-      copy.number = n;
-      copy.name = capabilityName(n);
-      kept.emplace(n, std::move(copy));   // the first provenance wins
-    }
+  for (const auto& c : policy.mechanism.capabilities) {
+    int n = c.number >= 0 ? c.number : capabilityNumber(c.name);
+    if (n < 0) continue;  // sema rejects unknown names; never emit one we cannot name
+    ir::Capability copy = c;
+    copy.number = n;
+    copy.name = capabilityName(n);
+    kept.emplace(n, std::move(copy));   // the first provenance wins
   }
   for (auto& [n, c] : kept) {
     sets.keep.push_back(c);
@@ -124,16 +111,6 @@ namespace {
 std::string num(std::uint64_t v) { return v == ir::kUnlimited ? "max" : std::to_string(v); }
 std::string numV1(std::uint64_t v) { return v == ir::kUnlimited ? "-1" : std::to_string(v); }
 
-ir::DeviceRule baseline(char type, std::int64_t major, std::int64_t minor, const char* why) {
-  ir::DeviceRule r;
-  r.type = type;
-  r.major = major;
-  r.minor = minor;
-  r.access = "rwm";
-  r.why = why;
-  return r;
-}
-
 std::string normalizedAccess(std::string_view access) {
   std::string out;
   for (char c : {'r', 'w', 'm'})
@@ -144,22 +121,9 @@ std::string normalizedAccess(std::string_view access) {
 }  // namespace
 
 std::vector<ir::DeviceRule> deviceAllowList(const ir::Policy& policy) {
-  // lower/ is the one place that decides the allow-list (its safe defaults plus the policy's devices).
-  // Only a policy that never went through lower/ (hand-built IR) gets this baseline, so that its
-  // container can still open /dev/null.
+  // lower/ decides the allow-list (its safe defaults plus the policy's devices); a reader of a foreign
+  // config gives that config's. Here they are only normalised ("rwm" order) and made unique.
   std::vector<ir::DeviceRule> out;
-  if (!policy.mechanism.lowered) out = {
-      baseline('c', 1, 3, "container baseline /dev/null"),
-      baseline('c', 1, 5, "container baseline /dev/zero"),
-      baseline('c', 1, 7, "container baseline /dev/full"),
-      baseline('c', 1, 8, "container baseline /dev/random"),
-      baseline('c', 1, 9, "container baseline /dev/urandom"),
-      baseline('c', 5, 0, "container baseline /dev/tty"),
-      baseline('c', 5, 1, "container baseline /dev/console"),
-      baseline('c', 5, 2, "container baseline /dev/ptmx"),
-      baseline('c', 136, -1, "container baseline /dev/pts/*"),
-  };
-  for (auto& r : out) r.span = policy.span;
   auto same = [](const ir::DeviceRule& a, const ir::DeviceRule& b) {
     return a.type == b.type && a.major == b.major && a.minor == b.minor &&
            normalizedAccess(a.access) == normalizedAccess(b.access);
@@ -411,68 +375,8 @@ std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidTex
                                                policy.name));
 }
 
-// ---- sysctls --------------------------------------------------------------------------------------
-std::vector<Setting> sysctls(const ir::Policy& policy) {
-  std::map<std::string, Setting> byKey;
-  if (!policy.network.none) {
-    const auto& ra = policy.network.ipv6RouterAdvertisements;
-    std::string v = ra.value ? "1" : "0";
-    std::string why = std::string(ra.span.valid() ? "" : "default ") + "ipv6_router_advertisements " +
-                      (ra.value ? "on" : "off");
-    Span span = orPolicy(policy, ra.span);
-    for (const char* k : {"net.ipv6.conf.all.accept_ra", "net.ipv6.conf.default.accept_ra"})
-      byKey[k] = {k, v, span, why};
-  }
-  for (const auto& s : policy.sysctls) byKey[s.key] = {s.key, s.value, s.span, "sysctl " + s.key};
-  std::vector<Setting> out;
-  for (auto& [k, s] : byKey) out.push_back(std::move(s));
-  return out;
-}
 
 // ---- paths and mounts -----------------------------------------------------------------------------
-namespace {
-
-
-std::vector<std::string> unite(const std::vector<std::string>& defaults, const std::vector<std::string>& extra,
-                               const ir::Policy& policy, bool readonly) {
-  std::set<std::string> all(defaults.begin(), defaults.end());
-  all.insert(extra.begin(), extra.end());
-  std::vector<std::string> out;
-  for (const auto& p : all) {
-    if (policy.files.proc.value == ir::FsMode::Off && pathUnder(p, "/proc")) continue;
-    if (policy.files.sys.value == ir::FsMode::Off && pathUnder(p, "/sys")) continue;
-    if (readonly && policy.files.proc.value == ir::FsMode::Rw &&
-        (p == "/proc/sys" || p == "/proc/sysrq-trigger") &&
-        std::find(extra.begin(), extra.end(), p) == extra.end())
-      continue;
-    out.push_back(p);
-  }
-  return out;
-}
-
-}  // namespace
-
-std::vector<std::string> maskedPaths(const ir::Policy& policy) {
-  static const std::vector<std::string> defaults = {
-      "/proc/acpi",        "/proc/asound",       "/proc/kcore",        "/proc/keys",
-      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",  "/proc/sched_debug",
-      "/proc/scsi",        "/sys/firmware",      "/sys/devices/virtual/powercap"};
-  return unite(defaults, policy.mechanism.maskedPaths, policy, false);
-}
-
-std::vector<std::string> readonlyPaths(const ir::Policy& policy) {
-  static const std::vector<std::string> defaults = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                                    "/proc/sysrq-trigger"};
-  return unite(defaults, policy.mechanism.readonlyPaths, policy, true);
-}
-
-bool isDirectoryMask(std::string_view path) {
-  static const std::set<std::string_view> dirs = {"/proc/acpi", "/proc/asound", "/proc/scsi", "/proc/bus",
-                                                  "/proc/fs",   "/proc/irq",    "/proc/sys",  "/sys/firmware",
-                                                  "/sys/devices/virtual/powercap"};
-  return dirs.count(path) > 0 || path.ends_with("/");
-}
-
 std::string octal(std::uint32_t mode) { return fmt::format("{:o}", mode); }
 
 std::vector<std::string> mountFlags(const ir::Mount& m) {

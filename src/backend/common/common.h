@@ -21,13 +21,9 @@
 
 namespace ward::backend::common {
 
-// One generated setting with its provenance.
-struct Setting {
-  std::string key;     // format-neutral key, e.g. "memory.max" (cgroup file) or "net.ipv4.ip_forward"
-  std::string value;
-  Span span;
-  std::string why;     // short reason for the comment, e.g. "limits memory 512MiB"
-};
+// One generated setting with its provenance: key is format-neutral, e.g. "memory.max" (cgroup file) or
+// "net.ipv4.ip_forward"; why is the short reason for the comment, e.g. "limits memory 512MiB".
+using Setting = ir::Setting;
 
 // "file:line why" (or "why" alone when the span is unknown): the text of a provenance comment.
 std::string provenance(const ir::Policy& policy, const Span& span, std::string_view why);
@@ -52,7 +48,8 @@ struct CapabilitySets {
   std::vector<int> drop;                   // 0..lastCap minus keep (what the kernel knows and we drop)
   std::uint64_t keepMask = 0;              // the CapBnd / CapEff / CapPrm mask a process ends up with
 };
-// From Policy::mechanism.capabilities (the final kept set). lastCap bounds drop and keepMask; kept
+// From Policy::mechanism.capabilities (the final kept set, "keep all" expanded by lower/; `all` is
+// Mechanism::allCapabilities). lastCap bounds drop and keepMask; kept
 // capabilities the kernel does not know stay in `keep` (the runtime ignores them) but not in the mask.
 CapabilitySets capabilitySets(const ir::Policy& policy, int lastCap);
 
@@ -78,9 +75,8 @@ struct CgroupSettings {
 };
 CgroupSettings cgroupSettings(const ir::Policy& policy);
 
-// The devices allow-list: the container baseline (null, zero, full, random, urandom, tty, console, ptmx,
-// pts; what runc and LXC's common.conf allow) followed by Policy::mechanism.deviceRules, duplicates
-// removed. Everything else is denied.
+// The devices allow-list: Policy::mechanism.deviceRules (lower/'s defaults and the policy's devices, or what
+// a foreign config allows), access normalised to "rwm" order, duplicates removed. Everything else is denied.
 std::vector<ir::DeviceRule> deviceAllowList(const ir::Policy& policy);
 std::string deviceRuleText(const ir::DeviceRule& rule);   // "c 1:3 rwm", "b 7:* rw", "a *:* rwm"
 
@@ -126,19 +122,7 @@ std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidTex
                             std::string_view subgidText);
 bool usesUserNamespace(const ir::Policy& policy);
 
-// ---- sysctls --------------------------------------------------------------------------------------
-// The policy's sysctls plus the derived ones: net.ipv6.conf.{all,default}.accept_ra from
-// ipv6_router_advertisements (unless `network none`). Sorted by key, policy values win.
-std::vector<Setting> sysctls(const ir::Policy& policy);
-
 // ---- paths and mounts -----------------------------------------------------------------------------
-// Policy::mechanism.maskedPaths / readonlyPaths united with the runtime defaults (runc's lists), so a
-// fragment never unmasks what the runtime would mask. /proc paths are left out with `proc off`, /sys
-// paths with `sys off`, and /proc/sys, /proc/sysrq-trigger from readonlyPaths with `proc rw`.
-std::vector<std::string> maskedPaths(const ir::Policy& policy);
-std::vector<std::string> readonlyPaths(const ir::Policy& policy);
-bool isDirectoryMask(std::string_view path);   // masked with a read-only tmpfs rather than /dev/null
-
 // Mount flags shared by both formats, in a fixed order: ro|rw, nosuid, nodev, noexec, size=, mode=.
 std::vector<std::string> mountFlags(const ir::Mount& mount);
 std::string octal(std::uint32_t mode);          // 01777 -> "1777"

@@ -103,7 +103,7 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
   w.section("seccomp, LSMs, no_new_privs");
   w.key("lxc.seccomp.profile", joinPath(options.artifactDir, p.name + ".lxc.seccomp"),
         p.syscalls.defaultAction.span, "syscalls (" + p.name + ".lxc.seccomp)");
-  std::string profile = p.apparmor.profileName.empty() ? "ward-" + p.name : p.apparmor.profileName;
+  const std::string& profile = p.apparmor.profileName;   // lower/ gave it the default when unnamed
   w.key("lxc.apparmor.profile", profile, p.apparmor.span, "apparmor profile " + profile);
   w.key("lxc.apparmor.allow_nesting", p.apparmor.nesting.value ? "1" : "0", p.apparmor.nesting.span,
         std::string(p.apparmor.nesting.span.valid() ? "" : "default ") + "apparmor nesting " +
@@ -188,7 +188,7 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
   // kernel.hostname is LXC's own lxc.uts.name (LXC calls sethostname in the container's uts namespace);
   // with a user namespace, kernel.domainname is written by a second hook that enters only the uts
   // namespace and so stays the host's root.
-  auto sc = sysctls(p);
+  const auto& sc = p.mechanism.sysctls;
   const auto& lim = p.limits;
   const bool userns = usesUserNamespace(p);
   bool netAdmin = false;
@@ -296,8 +296,8 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
       w.key("lxc.mount.entry", entry, m.span, fmt::format("mounts tmpfs {}", m.target));
     }
   }
-  for (const auto& path : maskedPaths(p)) {
-    std::string entry = isDirectoryMask(path)
+  for (const auto& path : p.mechanism.maskedPaths) {
+    std::string entry = lower::isDirectoryMask(path)
                             ? fmt::format("tmpfs {} tmpfs ro,nosuid,nodev,noexec,optional 0 0", fstabEscape(relative(path)))
                             : fmt::format("/dev/null {} none bind,ro,optional 0 0", fstabEscape(relative(path)));
     w.key("lxc.mount.entry", entry, ps, "masked path " + path);
@@ -308,7 +308,7 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
   // the kernel does not have (e.g. /proc/bus without PCI or input) has nothing to protect. proc:mixed
   // already keeps /proc/sys and /proc/sysrq-trigger read-only; a read-only proc or sys needs nothing.
   std::vector<std::string> ro;
-  for (const auto& path : readonlyPaths(p)) {
+  for (const auto& path : p.mechanism.readonlyPaths) {
     if (fs.proc.value == ir::FsMode::Mixed && (path == "/proc/sys" || path == "/proc/sysrq-trigger")) continue;
     if (fs.proc.value == ir::FsMode::Ro && pathUnder(path, "/proc")) continue;
     if (fs.sys.value == ir::FsMode::Ro && pathUnder(path, "/sys")) continue;
@@ -372,8 +372,9 @@ std::string joinPath(const std::string& dir, const std::string& file) {
   return dir.back() == '/' ? dir + file : dir + "/" + file;
 }
 
-std::vector<LxcLine> lxcLines(const ir::Policy& policy, const Options& options, const LxcLineOptions& lineOptions,
+std::vector<LxcLine> lxcLines(const lower::Lowered& lowered, const Options& options, const LxcLineOptions& lineOptions,
                               Diagnostics& diags) {
+  const ir::Policy& policy = lowered.policy();
   LineSink sink(policy, diags);
   emitBody(sink, policy, options, lineOptions, diags);
   return sink.take();

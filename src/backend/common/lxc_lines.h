@@ -8,6 +8,7 @@
 #include "backend/backend.h"
 #include "base/diagnostics.h"
 #include "ir/policy.h"
+#include "lower/lower.h"
 
 namespace ward::backend::common {
 
@@ -26,7 +27,7 @@ struct LxcLineOptions {
 };
 
 // Every LXC key of the policy in P.lxc.conf's order. Errors (E1301) go to diags.
-std::vector<LxcLine> lxcLines(const ir::Policy& policy, const Options& options, const LxcLineOptions& lineOptions,
+std::vector<LxcLine> lxcLines(const lower::Lowered& lowered, const Options& options, const LxcLineOptions& lineOptions,
                               Diagnostics& diags);
 
 // DIR/FILE (FILE alone when DIR is empty).

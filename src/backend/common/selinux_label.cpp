@@ -15,10 +15,10 @@ LabelResult selinuxLabel(const ir::Policy& policy, const Options& options) {
     r.label = label;
     return r;
   }
-  // `categories auto`: the SELinux backend allocates the pair and writes it to P.selinux.
+  // `categories auto`: the pair from the MCS registry, through the SELinux backend's typed label.
   Diagnostics local;
-  std::vector<Artifact> artifacts = selinux::emit(policy, options, local);
-  if (local.hasErrors()) {
+  auto label = selinux::label(policy, options, local);
+  if (local.hasErrors() || !label) {
     r.error = "the SELinux label could not be allocated";
     for (const auto& d : local.items())
       if (d.severity == Severity::Error) {
@@ -27,22 +27,7 @@ LabelResult selinuxLabel(const ir::Policy& policy, const Options& options) {
       }
     return r;
   }
-  for (const auto& a : artifacts) {
-    if (a.fileName != policy.name + ".selinux") continue;
-    std::string label = a.content;
-    // The artifact may carry comment lines; the label is its first non-comment, non-empty line.
-    std::size_t pos = 0;
-    while (pos < label.size()) {
-      std::size_t eol = label.find('\n', pos);
-      std::string line = label.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
-      pos = eol == std::string::npos ? label.size() : eol + 1;
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (line.empty() || line[0] == '#') continue;
-      r.label = line;
-      return r;
-    }
-  }
-  r.error = "the SELinux backend returned no label for policy '" + policy.name + "'";
+  r.label = label->text;
   return r;
 }
 

@@ -62,7 +62,7 @@ void identity(Model& m, const ir::Policy& p, const Options& o, Diagnostics& diag
         "Podman takes --userns=auto (written in P.docker.args)");
     gap(m, Engine::Kube, p, m.usernsSpan, "idmap: a Pod gets a user namespace only with spec.hostUsers: false (Kubernetes 1.25+, alpha)");
   }
-  std::string profile = p.apparmor.profileName.empty() ? "ward-" + p.name : p.apparmor.profileName;
+  const std::string& profile = p.apparmor.profileName;   // lower/ gave it the default when unnamed
   Item aa{profile, p.apparmor.span, "apparmor profile " + profile};
   if (o.hostApparmor == true) m.apparmor = aa;
   else m.apparmorAnyHost = aa;
@@ -132,7 +132,7 @@ void limits(Model& m, const ir::Policy& p, Diagnostics& diags) {
 }
 
 void filesystem(Model& m, const ir::Policy& p) {
-  for (const auto& s : common::sysctls(p)) {
+  for (const auto& s : p.mechanism.sysctls) {
     if (engineSysctl(s.key)) m.sysctls.push_back({s.key + "=" + s.value, s.span, s.why});
     else gap(m, Engine::All, p, s.span, "sysctl " + s.key + ": outside the engines' namespaced allow-list");
   }
@@ -153,12 +153,13 @@ void filesystem(Model& m, const ir::Policy& p) {
     gap(m, Engine::All, p, p.files.sys.span, "mounts sys: engines mount /sys read-only, always");
   if (p.files.cgroup.value == ir::FsMode::Off || p.files.cgroup.value == ir::FsMode::Rw)
     gap(m, Engine::All, p, p.files.cgroup.span, "mounts cgroup: engines mount /sys/fs/cgroup read-only, always");
-  // Masked and read-only paths: the engines' own lists (the same as runc's) apply; ward's extra ones cannot be
-  // added from the command line.
+  // Masked and read-only paths: the engines' own lists apply and ward's cannot be added from the command line.
+  // Docker 20.10's list is runc's (lower/masks.cpp) without /sys/devices/virtual/powercap (masked from
+  // Docker 25 on, CVE-2020-8694), so a policy that masks it is told the engine does not.
   const std::vector<std::string> runcMasked = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                                                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
                                                "/sys/firmware"};
-  for (const auto& path : common::maskedPaths(p))
+  for (const auto& path : p.mechanism.maskedPaths)
     if (std::find(runcMasked.begin(), runcMasked.end(), path) == runcMasked.end())
       gap(m, Engine::All, p, p.span, "masked path " + path + ": engines mask their own list only");
   for (const auto& r : common::deviceAllowList(p)) {

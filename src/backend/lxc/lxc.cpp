@@ -28,12 +28,9 @@ std::string render(const std::vector<common::LxcLine>& lines) {
 
 }  // namespace
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+  const ir::Policy& policy = lowered.policy();
   try {
-    if (!policy.mechanism.lowered) {
-      diags.error(Code::E1301, policy.span, "internal: policy '" + policy.name + "' was not lowered");
-      return {};
-    }
     Diagnostics local;
     std::string src = policy.sources.empty() ? std::string("?") : policy.sources[0].displayName;
     std::string out = fmt::format("# ward: LXC settings for policy \"{}\" from {}\n", policy.name, src);
@@ -41,7 +38,7 @@ std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Dia
     out += fmt::format("#   lxc.include = {}\n", common::joinPath(options.artifactDir, policy.name + ".lxc.conf"));
     out += "# List keys (lxc.cap.*, lxc.mount.auto, lxc.net) are cleared before they are set. lxc.idmap is not:\n";
     out += "# the container's own config must not set it, and its rootfs must be owned by the mapped root.\n";
-    out += render(common::lxcLines(policy, options, {}, local));
+    out += render(common::lxcLines(lowered, options, {}, local));
     bool failed = local.hasErrors();
     diags.append(local);
     if (failed) return {};

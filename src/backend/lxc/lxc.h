@@ -3,6 +3,6 @@
 
 namespace ward::backend::lxc {
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
 
 }  // namespace ward::backend::lxc

@@ -212,12 +212,13 @@ struct Rendered {
   nlohmann::json json;
 };
 
-Rendered render(const ir::Policy& p, const Options& options, Diagnostics& diags) {
+Rendered render(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+  const ir::Policy& p = lowered.policy();
   Profile prof(p);
   common::LxcLineOptions lo;
   lo.idmaps = false;
   identity(prof, p, diags);
-  for (const auto& line : common::lxcLines(p, options, lo, diags)) {
+  for (const auto& line : common::lxcLines(lowered, options, lo, diags)) {
     if (line.kind == LxcLine::Kind::Key && !route(prof, p, line, diags)) continue;
     if (line.kind == LxcLine::Kind::Section) continue;
     prof.rawLxc(line);
@@ -247,13 +248,9 @@ Rendered render(const ir::Policy& p, const Options& options, Diagnostics& diags)
 
 }  // namespace
 
-std::optional<nlohmann::json> profile(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
-  if (!policy.mechanism.lowered) {
-    diags.error(Code::E1501, policy.span, "internal: policy '" + policy.name + "' was not lowered");
-    return std::nullopt;
-  }
+std::optional<nlohmann::json> profile(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
   Diagnostics local;
-  Rendered r = render(policy, options, local);
+  Rendered r = render(lowered, options, local);
   const bool failed = local.hasErrors();
   diags.append(local);
   if (failed) return std::nullopt;
@@ -286,14 +283,11 @@ std::string yamlQuote(std::string_view text) {
   return out + "\"";
 }
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+  const ir::Policy& policy = lowered.policy();
   try {
-    if (!policy.mechanism.lowered) {
-      diags.error(Code::E1501, policy.span, "internal: policy '" + policy.name + "' was not lowered");
-      return {};
-    }
     Diagnostics local;
-    Rendered r = render(policy, options, local);
+    Rendered r = render(lowered, options, local);
     const bool failed = local.hasErrors();
     diags.append(local);
     if (failed) return {};

@@ -64,7 +64,7 @@ class Builder {
   // host without it, the field is left out; compiled for any host, the fragment says what it assumes.
   void lsmFields(json& proc) {
     std::vector<std::string> assumes, host;
-    std::string profile = p_.apparmor.profileName.empty() ? "ward-" + p_.name : p_.apparmor.profileName;
+    const std::string& profile = p_.apparmor.profileName;   // lower/ gave it the default when unnamed
     if (options_.hostApparmor == false) {
       host.push_back("apparmor disabled: process.apparmorProfile " + profile + " left out");
     } else {
@@ -155,7 +155,7 @@ class Builder {
     }
 
     json sys = json::object();
-    for (const auto& s : common::sysctls(p_)) {
+    for (const auto& s : p_.mechanism.sysctls) {
       sys[s.key] = s.value;
       source("linux.sysctl." + s.key, s.span, s.why);
     }
@@ -169,8 +169,8 @@ class Builder {
     if (p_.limits.ptyMax)
       unsupported("pty", p_.limits.ptyMax->span, "limits pty: no OCI setting (devpts max is per instance)");
 
-    lin["maskedPaths"] = common::maskedPaths(p_);
-    lin["readonlyPaths"] = common::readonlyPaths(p_);
+    lin["maskedPaths"] = p_.mechanism.maskedPaths;
+    lin["readonlyPaths"] = p_.mechanism.readonlyPaths;
     resources(lin["resources"]);
   }
 
@@ -305,12 +305,9 @@ class Builder {
 
 }  // namespace
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+  const ir::Policy& policy = lowered.policy();
   try {
-    if (!policy.mechanism.lowered) {
-      diags.error(Code::E1401, policy.span, "internal: policy '" + policy.name + "' was not lowered");
-      return {};
-    }
     Diagnostics local;
     Builder b(policy, options, local);
     json doc = b.build();

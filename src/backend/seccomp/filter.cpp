@@ -301,7 +301,7 @@ bool writeBackDefault(std::string& bytes, std::string& pfc, std::uint32_t placeh
 }  // namespace
 
 const std::vector<ir::SyscallRule>& effectiveRules(const ir::Policy& policy) {
-  return policy.mechanism.lowered ? policy.mechanism.syscallRules : policy.syscalls.rules;
+  return policy.mechanism.syscallRules;
 }
 
 std::optional<std::uint32_t> archToken(std::string_view name) {

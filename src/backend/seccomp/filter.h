@@ -26,8 +26,8 @@ struct Filter {
   std::string pfc;   // what seccomp_export_pfc writes (likewise)
 };
 
-// The rules a backend emits: the lowered mechanism's rule list (Policy::mechanism.syscallRules) once
-// lower/ has run, the policy's own rules before that.
+// The rules a filter is built from: Policy::mechanism.syscallRules (lower/ fills it for ward's policies; a
+// reader of a foreign profile or config with that profile's rules).
 const std::vector<ir::SyscallRule>& effectiveRules(const ir::Policy& policy);
 
 // Builds the filter: the policy's arches (x86_64, x86, x32) get the same rules, any other arch gets the

@@ -91,7 +91,8 @@ std::string lxcSeccomp(const ir::Policy& policy, const std::vector<PlannedRule>&
   return out;
 }
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& /*options*/, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& /*options*/, Diagnostics& diags) {
+  const ir::Policy& policy = lowered.policy();
   try {
     if (policy.name.empty()) {
       diags.error(Code::E1001, policy.span, "the policy has no name");

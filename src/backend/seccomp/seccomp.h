@@ -10,7 +10,7 @@
 
 namespace ward::backend::seccomp {
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
 
 // The LXC v2 policy text for a planned rule list (planRules()).
 std::string lxcSeccomp(const ir::Policy& policy, const std::vector<PlannedRule>& plan);

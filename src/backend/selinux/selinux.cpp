@@ -90,7 +90,8 @@ std::optional<Label> label(const ir::Policy& policy, const Options& options, Dia
   return Label{text, false};
 }
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+  const ir::Policy& policy = lowered.policy();
   try {
     Diagnostics local;
     auto l = label(policy, options, local);

@@ -12,7 +12,7 @@
 
 namespace ward::backend::selinux {
 
-std::vector<Artifact> emit(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
 
 struct HostStatus {
   bool enabled = false;

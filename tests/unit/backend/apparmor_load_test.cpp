@@ -31,8 +31,9 @@ struct TempDir {
 std::string profileText() {
   ir::Policy p = lowertest::fullPolicy();
   Diagnostics d;
-  lower::lower(p, d);
-  auto arts = aa::emit(p, backend::Options{}, d);
+  auto l = lower::lower(std::move(p), d);
+  if (!l) return {};
+  auto arts = aa::emit(*l, backend::Options{}, d);
   return arts.empty() ? std::string() : arts[0].content;
 }
 

@@ -13,6 +13,9 @@
 
 #include "../lower/policy_builder.h"
 #include "lower/lower.h"
+#include "lowered.h"
+
+#include <type_traits>
 
 namespace ward {
 namespace {
@@ -21,14 +24,14 @@ using namespace ward::lowertest;
 
 ir::Policy lowered(ir::Policy p) {
   Diagnostics d;
-  lower::lower(p, d);
+  auto l = lower::lower(std::move(p), d);
   EXPECT_FALSE(d.hasErrors());
-  return p;
+  return l ? l->policy() : ir::Policy{};
 }
 
 std::string emitProfile(const ir::Policy& p, Diagnostics* diagsOut = nullptr) {
   Diagnostics d;
-  auto arts = backend::apparmor::emit(p, backend::Options{}, d);
+  auto arts = backend::apparmor::emit(ward::testing::asLowered(p), backend::Options{}, d);
   if (diagsOut) *diagsOut = d;
   if (d.hasErrors() || arts.size() != 1) return {};
   EXPECT_EQ(arts[0].fileName, p.name + ".apparmor");
@@ -93,7 +96,8 @@ TEST(AppArmorEmit, NameAndFlags) {
   EXPECT_NE(text.find("\nprofile custom-web flags=(mediate_deleted,complain,no_attach_disconnected) {\n"),
             std::string::npos)
       << text.substr(0, 600);
-  EXPECT_EQ(backend::apparmor::profileName(p), "custom-web");
+  EXPECT_EQ(lowered(p).apparmor.profileName, "custom-web");
+  EXPECT_EQ(lowered(basePolicy()).apparmor.profileName, "ward-web");
 
   Diagnostics d;
   p.apparmor.flags = {"complain", "enforce"};
@@ -125,10 +129,10 @@ TEST(AppArmorEmit, RawRulesThatBreakTheProfileAreRejected) {
   }
 }
 
-TEST(AppArmorEmit, RefusesAnUnloweredPolicy) {
-  Diagnostics d;
-  EXPECT_TRUE(backend::apparmor::emit(basePolicy(), backend::Options{}, d).empty());
-  EXPECT_TRUE(d.hasErrors());
+TEST(AppArmorEmit, TakesOnlyALoweredPolicy) {
+  static_assert(!std::is_invocable_v<decltype(&backend::apparmor::emit), const ir::Policy&,
+                                     const backend::Options&, Diagnostics&>);
+  static_assert(!std::is_constructible_v<lower::Lowered, ir::Policy>);
 }
 
 // ---- the real parser --------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 #pragma once
-// Hand-built, lowered IR for the LXC, OCI and common backend tests (and the sample artifacts the
+// Hand-built IR with a hand-built mechanism (made a lower::Lowered by ward::testing::asLowered) for the
+// LXC, OCI and common backend tests (and the sample artifacts the
 // integration tests use when `ward compile` is not available). Spans point at a fictitious
 // examples/<name>.ward so provenance comments are predictable.
 #include <string>
 
 #include "backend/common/common.h"
 #include "ir/policy.h"
+#include "lowered.h"
 
 namespace ward::testing {
 
@@ -34,7 +36,6 @@ inline ir::Policy basePolicy(const std::string& name) {
   p.sources.push_back({"examples/" + name + ".ward", "0000"});
   p.span = lineSpan(1);
   p.syscalls.defaultAction.span = lineSpan(30);
-  p.mechanism.lowered = true;
   // lower/'s default device allow-list (src/lower): the nodes every container needs, rw, no mknod.
   for (auto [maj, min] : std::vector<std::pair<int, int>>{{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {136, -1}}) {
     ir::DeviceRule d;

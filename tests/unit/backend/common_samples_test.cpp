@@ -27,7 +27,7 @@ TEST(CommonSamples, DISABLED_WriteForIntegrationTests) {
     Diagnostics d;
     std::vector<Artifact> all;
     for (auto* fn : {&seccomp::emit, &lxc::emit, &oci::emit}) {
-      auto a = fn(p, o, d);
+      auto a = fn(ward::testing::asLowered(p), o, d);
       all.insert(all.end(), a.begin(), a.end());
     }
     ASSERT_FALSE(d.hasErrors()) << p.name << ": " << d.items().at(0).message;

@@ -42,14 +42,17 @@ TEST(CommonCaps, KeepDropAndMask) {
 }
 
 TEST(CommonCaps, KeepAllOnlyWhenPrivileged) {
+  // lower/ expands "keep all"; the sets follow the mechanism.
   auto p = ward::testing::privilegedPolicy();
+  p.mechanism = {};
   p.capabilities.keepAll = true;
-  auto sets = capabilitySets(p, 40);
+  auto sets = capabilitySets(ward::testing::lowered(p).policy(), 40);
   EXPECT_TRUE(sets.all);
   EXPECT_TRUE(sets.drop.empty());
   EXPECT_EQ(sets.keepMask, (1ull << 41) - 1);
+  EXPECT_EQ(sets.keep.at(0).derivedFrom, "keep all");
   p.identity.privileged = false;
-  EXPECT_FALSE(capabilitySets(p, 40).all);
+  EXPECT_FALSE(capabilitySets(ward::testing::lowered(p).policy(), 40).all);
 }
 
 TEST(CommonCgroups, V1AndV2) {
@@ -176,31 +179,14 @@ TEST(CommonIdmaps, ExplicitAndPrivileged) {
 
 TEST(CommonSysctl, DerivedAcceptRaAndOverrides) {
   auto p = ward::testing::webPolicy();
-  auto s = sysctls(p);
+  auto s = lower::sysctls(p);
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0].key, "net.ipv4.ip_unprivileged_port_start");
   EXPECT_EQ(s[1].key, "net.ipv6.conf.all.accept_ra");
   EXPECT_EQ(s[1].value, "0");
   p.sysctls.push_back({"net.ipv6.conf.all.accept_ra", "2", lineSpan(26)});
-  EXPECT_EQ(sysctls(p)[1].value, "2");
-  EXPECT_EQ(sysctls(ward::testing::lockedPolicy()).size(), 0u);   // network none
-}
-
-TEST(CommonPaths, DefaultsAreKept) {
-  auto p = ward::testing::webPolicy();
-  p.mechanism.maskedPaths = {"/proc/kcore", "/proc/extra"};
-  auto masked = maskedPaths(p);
-  EXPECT_NE(std::find(masked.begin(), masked.end(), "/proc/extra"), masked.end());
-  EXPECT_NE(std::find(masked.begin(), masked.end(), "/sys/firmware"), masked.end());
-  EXPECT_EQ(std::count(masked.begin(), masked.end(), "/proc/kcore"), 1);
-  auto ro = readonlyPaths(p);
-  EXPECT_NE(std::find(ro.begin(), ro.end(), "/proc/sys"), ro.end());
-  p.files.proc.value = ir::FsMode::Rw;
-  ro = readonlyPaths(p);
-  EXPECT_EQ(std::find(ro.begin(), ro.end(), "/proc/sys"), ro.end());
-  p.files.sys.value = ir::FsMode::Off;
-  masked = maskedPaths(p);
-  EXPECT_EQ(std::find(masked.begin(), masked.end(), "/sys/firmware"), masked.end());
+  EXPECT_EQ(lower::sysctls(p)[1].value, "2");
+  EXPECT_EQ(lower::sysctls(ward::testing::lockedPolicy()).size(), 0u);   // network none
 }
 
 TEST(CommonMisc, Helpers) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <type_traits>
 
 #include "backend/lxc/lxc.h"
 #include "common_fixture.h"
@@ -17,7 +18,7 @@ std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   Diagnostics d;
-  auto a = emit(p, o, d);
+  auto a = emit(ward::testing::asLowered(p), o, d);
   if (out) *out = d;
   if (a.size() != 1) {
     if (!out)
@@ -287,9 +288,7 @@ TEST(Lxc, RawKeysHooksAndRejections) {
   auto badKey = ward::testing::webPolicy();
   badKey.lxc.raw.push_back({"not.lxc", "1", ward::testing::lineSpan(40)});
   EXPECT_EQ(emitText(badKey, &d), "");
-  auto unlowered = ward::testing::webPolicy();
-  unlowered.mechanism.lowered = false;
-  EXPECT_EQ(emitText(unlowered, &d), "");
+  static_assert(!std::is_invocable_v<decltype(&emit), const ir::Policy&, const Options&, Diagnostics&>);
 }
 
 TEST(Lxc, Deterministic) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "backend/oci/oci.h"
 #include "common_fixture.h"
@@ -20,7 +21,7 @@ std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr, std::optio
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   Diagnostics d;
-  auto a = emit(p, o, d);
+  auto a = emit(ward::testing::asLowered(p), o, d);
   if (out) *out = d;
   if (a.size() != 1) {
     if (!out)
@@ -167,11 +168,10 @@ TEST(Oci, StableAndPretty) {
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a.back(), '\n');
   EXPECT_EQ(a.rfind("{\n  \"annotations\": {", 0), 0u);   // sorted keys, two-space indent
-  auto unlowered = ward::testing::webPolicy();
-  unlowered.mechanism.lowered = false;
-  Diagnostics d;
-  EXPECT_EQ(emitText(unlowered, &d), "");
-  EXPECT_EQ(d.items().at(0).code, "E1401");
+  // Only a lowered policy can be emitted: the compiler, not a runtime check, says so.
+  static_assert(!std::is_convertible_v<ir::Policy, lower::Lowered>);
+  static_assert(!std::is_constructible_v<lower::Lowered, ir::Policy>);
+  static_assert(!std::is_invocable_v<decltype(&emit), const ir::Policy&, const Options&, Diagnostics&>);
 }
 
 }  // namespace

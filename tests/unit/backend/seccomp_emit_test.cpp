@@ -18,7 +18,7 @@ namespace sc = ward::backend::seccomp;
 
 std::map<std::string, std::string> emitAll(const ir::Policy& p, Diagnostics& diags) {
   std::map<std::string, std::string> out;
-  for (auto& a : sc::emit(p, backend::Options{}, diags)) out[a.fileName] = a.content;
+  for (auto& a : sc::emit(ward::testing::asLowered(p), backend::Options{}, diags)) out[a.fileName] = a.content;
   return out;
 }
 
@@ -213,7 +213,7 @@ TEST(SeccompEmit, ConflictsAndUnknownNamesAreErrorsWithNoArtifacts) {
   {
     Diagnostics diags;
     auto p = policy("p", errnoAction(38), {rule("read", allow(), {}, 3), rule("read", errnoAction(1), {}, 4)});
-    EXPECT_TRUE(sc::emit(p, {}, diags).empty());
+    EXPECT_TRUE(sc::emit(ward::testing::asLowered(p), {}, diags).empty());
     ASSERT_TRUE(diags.hasErrors());
     EXPECT_EQ(diags.items()[0].code, "E1001");
     EXPECT_EQ(diags.items()[0].span.line, 4u);
@@ -221,14 +221,14 @@ TEST(SeccompEmit, ConflictsAndUnknownNamesAreErrorsWithNoArtifacts) {
   {
     Diagnostics diags;
     auto p = policy("p", errnoAction(38), {rule("no_such_call", allow(), {}, 5)});
-    EXPECT_TRUE(sc::emit(p, {}, diags).empty());
+    EXPECT_TRUE(sc::emit(ward::testing::asLowered(p), {}, diags).empty());
     ASSERT_TRUE(diags.hasErrors());
     EXPECT_EQ(diags.items()[0].code, "E1001");
   }
   {
     Diagnostics diags;   // a 64-bit value cannot be compared on the 32-bit ABIs
     auto p = policy("p", errnoAction(38), {rule("clone", allow(), {cond(0, Op::Eq, 0x100000000ull)}, 6)});
-    EXPECT_TRUE(sc::emit(p, {}, diags).empty());
+    EXPECT_TRUE(sc::emit(ward::testing::asLowered(p), {}, diags).empty());
     EXPECT_TRUE(diags.hasErrors());
   }
 }

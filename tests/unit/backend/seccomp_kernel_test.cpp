@@ -16,7 +16,7 @@ using Op = ir::ArgCondition::Op;
 
 std::string bpfArtifact(const ir::Policy& p) {
   Diagnostics diags;
-  auto artifacts = backend::seccomp::emit(p, backend::Options{}, diags);
+  auto artifacts = backend::seccomp::emit(ward::testing::asLowered(p), backend::Options{}, diags);
   EXPECT_FALSE(diags.hasErrors());
   for (auto& a : artifacts)
     if (a.fileName == p.name + ".bpf") return a.content;

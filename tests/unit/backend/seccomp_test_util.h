@@ -24,6 +24,7 @@
 #include "backend/seccomp/bpf_interp.h"
 #include "backend/seccomp/filter.h"
 #include "ir/policy.h"
+#include "lowered.h"
 
 namespace ward::seccomp_test {
 
@@ -70,7 +71,6 @@ inline ir::Policy policy(std::string name, ir::Action def, std::vector<ir::Sysca
   p.syscalls.arches = std::move(arches);
   p.syscalls.rules = rules;
   p.mechanism.syscallRules = std::move(rules);
-  p.mechanism.lowered = true;
   return p;
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "../lower/policy_builder.h"
+#include "lowered.h"
 
 namespace ward {
 namespace {
@@ -34,7 +35,7 @@ ir::Policy selinuxPolicy(const std::string& name) {
 }
 
 std::vector<backend::Artifact> emit(const ir::Policy& p, const backend::Options& o, Diagnostics& d) {
-  return se::emit(p, o, d);
+  return se::emit(ward::testing::asLowered(p), o, d);
 }
 
 TEST(SelinuxLabel, ExplicitCategories) {

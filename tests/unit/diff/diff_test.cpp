@@ -35,11 +35,12 @@ std::unique_ptr<Compiled> compile(const std::string& name, const std::string& te
   auto l = ward::driver::loadText(c->session, "/nonexistent/" + name, text, o);
   EXPECT_TRUE(l.ok) << text;
   if (l.policies.empty()) return c;
-  c->policy = l.policies.back();
-  ward::lower::lower(c->policy, c->session.diags);
+  auto lowered = ward::lower::lower(l.policies.back(), c->session.diags);
+  if (!lowered) return c;
+  c->policy = lowered->policy();
   ward::backend::Options bo;
   bo.allocate = false;
-  for (auto& a : ward::backend::emit("seccomp", c->policy, bo, c->session.diags))
+  for (auto& a : ward::backend::emit("seccomp", *lowered, bo, c->session.diags))
     if (a.fileName == c->policy.name + ".bpf") c->bpf = a.content;
   EXPECT_FALSE(c->session.diags.hasErrors()) << text;
   EXPECT_FALSE(c->bpf.empty());

@@ -18,12 +18,12 @@ std::string bpfOf(const std::string& text) {
   auto l = ward::driver::loadText(s, "/nonexistent/k.ward", text, o);
   EXPECT_TRUE(l.ok);
   if (l.policies.empty()) return {};
-  auto p = l.policies.back();
-  ward::lower::lower(p, s.diags);
+  auto p = ward::lower::lower(l.policies.back(), s.diags);
+  if (!p) return {};
   ward::backend::Options bo;
   bo.allocate = false;
-  for (auto& a : ward::backend::emit("seccomp", p, bo, s.diags))
-    if (a.fileName == p.name + ".bpf") return a.content;
+  for (auto& a : ward::backend::emit("seccomp", *p, bo, s.diags))
+    if (a.fileName == p->name + ".bpf") return a.content;
   return {};
 }
 

@@ -60,10 +60,9 @@ ir::Policy irFor(const import::Imported& imported) {
   EXPECT_FALSE(diags.hasErrors()) << firstError(diags);
   EXPECT_EQ(result.policies.size(), 1u);
   if (result.policies.size() != 1) return imported.policy;
-  ir::Policy p = result.policies[0];
-  lower::lower(p, diags);
-  EXPECT_TRUE(p.mechanism.lowered) << firstError(diags);
-  return p;
+  auto lowered = lower::lower(result.policies[0], diags);
+  EXPECT_TRUE(lowered.has_value()) << firstError(diags);
+  return lowered ? lowered->policy() : imported.policy;
 #else
   return imported.policy;
 #endif

@@ -18,10 +18,10 @@ using ir::Action;
 
 ir::Policy lowered(ir::Policy p) {
   Diagnostics d;
-  lower::lower(p, d);
+  auto l = lower::lower(std::move(p), d);
   EXPECT_FALSE(d.hasErrors());
-  EXPECT_TRUE(p.mechanism.lowered);
-  return p;
+  EXPECT_TRUE(l.has_value());
+  return l ? l->policy() : ir::Policy{};
 }
 
 const ir::Capability* findCap(const ir::Policy& p, const std::string& name) {
@@ -114,7 +114,15 @@ TEST(LowerCapabilities, KeepAllKeepsEveryCapability) {
   p = lowered(p);
   EXPECT_EQ(p.mechanism.capabilities.size(), 40u);   // 0..40 without sys_module
   EXPECT_EQ(findCap(p, "sys_module"), nullptr);
+  EXPECT_EQ(findCap(p, "chown")->derivedFrom, "keep all");
   EXPECT_TRUE(hasRule(p, "capability,"));
+  EXPECT_FALSE(p.mechanism.allCapabilities);   // one is dropped (and the policy is not privileged)
+  ir::Policy priv = basePolicy();
+  priv.identity.privileged = true;
+  priv.capabilities.keepAll = true;
+  EXPECT_TRUE(lowered(priv).mechanism.allCapabilities);
+  priv.capabilities.drop = {cap("sys_module", 16, 4)};
+  EXPECT_FALSE(lowered(priv).mechanism.allCapabilities);   // the backends then list what is kept
 }
 
 // ---- socket() -----------------------------------------------------------------------------------------
@@ -319,7 +327,9 @@ TEST(LowerSocket, PolicyRefinementsKeepPrecedenceOverTheDerivedPartition) {
   p.network.listen = {endpoint(ir::Endpoint::Proto::Tcp, 80, 80, 5)};
   p.network.ipv6 = false;
   Diagnostics d;
-  lower::lower(p, d);
+  auto l = lower::lower(p, d);
+  ASSERT_TRUE(l.has_value());
+  p = l->policy();
   EXPECT_TRUE(d.empty());
   // Evaluate with a protocol argument too.
   auto act = [&](std::uint64_t dom, std::uint64_t type, std::uint64_t proto) -> std::optional<Action> {
@@ -359,7 +369,9 @@ TEST(LowerSocket, PolicyRefinementsKeepPrecedenceOverTheDerivedPartition) {
   odd.conditions = {cond(1, ir::ArgCondition::Op::Eq, 3)};   // no family
   p.syscalls.rules.push_back(odd);
   Diagnostics d2;
-  lower::lower(p, d2);
+  auto l2 = lower::lower(p, d2);
+  ASSERT_TRUE(l2.has_value());
+  p = l2->policy();
   ASSERT_EQ(d2.items().size(), 1u);
   EXPECT_EQ(d2.items()[0].code, "W0003");
   EXPECT_EQ(d2.items()[0].span.line, 10u);
@@ -591,9 +603,34 @@ TEST(LowerMasks, RuncDefaultsUnlessRw) {
   ir::Policy rw = basePolicy();
   rw.files.proc.value = ir::FsMode::Rw;
   rw = lowered(rw);
-  for (const auto& path : rw.mechanism.maskedPaths) EXPECT_NE(path.rfind("/proc", 0), 0u) << path;
-  EXPECT_TRUE(rw.mechanism.readonlyPaths.empty());
-  EXPECT_FALSE(rw.mechanism.maskedPaths.empty());   // /sys still masked
+  // `proc rw` writes /proc/sys; the other kernel interfaces stay masked (what runc and ward's LXC
+  // config have always done; the mechanism now says so).
+  EXPECT_EQ(rw.mechanism.readonlyPaths, (std::vector<std::string>{"/proc/bus", "/proc/fs", "/proc/irq"}));
+  EXPECT_EQ(rw.mechanism.maskedPaths, m);
+  ir::Policy off = basePolicy();
+  off.files.proc.value = ir::FsMode::Off;
+  off.files.sys.value = ir::FsMode::Off;
+  off = lowered(off);
+  EXPECT_TRUE(off.mechanism.maskedPaths.empty());
+  EXPECT_TRUE(off.mechanism.readonlyPaths.empty());
+  EXPECT_TRUE(lower::isDirectoryMask("/proc/acpi"));
+  EXPECT_TRUE(lower::isDirectoryMask("/srv/cache/"));
+  EXPECT_FALSE(lower::isDirectoryMask("/proc/kcore"));
+}
+
+TEST(LowerSysctls, AcceptRaAndProfileName) {
+  ir::Policy p = basePolicy();
+  p.sysctls.push_back({"net.ipv6.conf.all.accept_ra", "2", lineSpan(9)});
+  p = lowered(p);
+  ASSERT_EQ(p.mechanism.sysctls.size(), 2u);
+  EXPECT_EQ(p.mechanism.sysctls[0].value, "2");   // the policy's value wins
+  EXPECT_EQ(p.mechanism.sysctls[0].why, "sysctl net.ipv6.conf.all.accept_ra");
+  EXPECT_EQ(p.mechanism.sysctls[1].key, "net.ipv6.conf.default.accept_ra");
+  EXPECT_EQ(p.mechanism.sysctls[1].why, "default ipv6_router_advertisements off");
+  EXPECT_EQ(p.apparmor.profileName, "ward-web");
+  ir::Policy none = basePolicy();
+  none.network.none = true;
+  EXPECT_TRUE(lowered(none).mechanism.sysctls.empty());
 }
 
 // ---- determinism -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ TEST(SemaSmoke, EmptyPolicyGetsDefaults) {
   EXPECT_EQ(p.files.sys.value, ir::FsMode::Ro);
   EXPECT_EQ(p.files.cgroup.value, ir::FsMode::Mixed);
   EXPECT_TRUE(p.capabilities.keep.empty());
-  EXPECT_EQ(p.apparmor.profileName, "ward-p");
+  EXPECT_EQ(p.apparmor.profileName, "");   // lower/ names the profile "ward-p" (lower_test)
   ASSERT_EQ(p.sources.size(), 1u);
   EXPECT_EQ(p.sources[0].displayName, "test.ward");
   EXPECT_EQ(p.span.file, 0u);

@@ -58,9 +58,9 @@ const std::vector<Shipped>& shipped() {
       lo.includeDirs = {sourceDir() + "/stdlib"};
       auto loaded = ward::driver::load(s, f, lo);
       for (auto& p : loaded.policies) {
-        ward::lower::lower(p, s.diags);
-        if (s.diags.hasErrors()) break;
-        out.push_back({fs::relative(f, sourceDir()).string() + ":" + p.name, std::move(p)});
+        auto lowered = ward::lower::lower(std::move(p), s.diags);
+        if (!lowered) break;
+        out.push_back({fs::relative(f, sourceDir()).string() + ":" + lowered->name(), lowered->policy()});
       }
     }
     return out;

@@ -281,13 +281,13 @@ ir::ArgCondition cond(unsigned index, ir::ArgCondition::Op op, std::uint64_t val
 
 std::optional<NamedFilter> throughBackend(ir::Policy p) {
   Diagnostics diags;
-  lower::lower(p, diags);
-  if (diags.hasErrors()) return std::nullopt;
+  auto lowered = lower::lower(p, diags);
+  if (!lowered) return std::nullopt;
   backend::Options opts;
   opts.allocate = false;
   opts.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(opts);
-  auto arts = backend::emit("seccomp", p, opts, diags);
+  auto arts = backend::emit("seccomp", *lowered, opts, diags);
   for (const auto& a : arts)
     if (a.fileName == p.name + ".bpf") {
       auto prog = bpf::parse(a.content);

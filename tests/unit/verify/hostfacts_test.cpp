@@ -148,7 +148,7 @@ TEST(JudgeVersions, TheVerifierReportsThem) {
   one.entries.push_back(*fd);
   ir::Policy p;
   p.name = "p";
-  auto status = [&](const HostFacts& h) { return verify(p, {}, one, h).at(0); };
+  auto status = [&](const HostFacts& h) { return verifyForeign(p, {}, one, h).at(0); };
   EXPECT_EQ(status({}).status, Status::NotApplicable);
   Finding open = status(withRunc("1.1.11"));
   EXPECT_EQ(open.status, Status::Open);

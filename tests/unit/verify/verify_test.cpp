@@ -10,6 +10,7 @@
 #include "backend/seccomp/bpf_interp.h"
 #include "lower/lower.h"
 #include "verify/report.h"
+#include "lowered.h"
 #include "verify_fixture.h"
 #include "verify/verify.h"
 #include "hermetic.h"
@@ -87,19 +88,19 @@ ir::Policy basePolicy() {
 }
 
 struct Compiled {
-  ir::Policy policy;
+  lower::Lowered policy;
   std::vector<backend::Artifact> artifacts;
 };
 
 Compiled compile(ir::Policy p) {
   Diagnostics diags;
-  lower::lower(p, diags);
+  lower::Lowered lowered = ward::testing::lowered(std::move(p), &diags);
   EXPECT_FALSE(diags.hasErrors()) << (diags.items().empty() ? "" : diags.items().front().message);
   backend::Options opts;
   opts.allocate = false;
   opts.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(opts);
-  Compiled c{p, {}};
+  Compiled c{std::move(lowered), {}};
   for (const char* t : {"seccomp", "apparmor", "oci"}) {
     diags = Diagnostics{};
     auto a = backend::emit(t, c.policy, opts, diags);
@@ -255,12 +256,12 @@ TEST(Verify, SeccompVerdictsComeFromTheProgram) {
   ASSERT_TRUE(bpf::check(prog));
   ir::Policy p = basePolicy();
   std::vector<backend::Artifact> artifacts{{"web.bpf", bpf::serialize(prog)}};
-  auto fs = verify(p, artifacts, catalog());
+  auto fs = verifyForeign(p, artifacts, catalog());
   const auto& f = find(fs, "SYS-COMPAT");
   EXPECT_EQ(f.status, Status::Open) << f.message;
   EXPECT_NE(layer(f, Layer::Seccomp)->rule.find("kexec_load"), std::string::npos);
   // Without artifacts, seccomp is reported as not evaluated, never as blocking.
-  auto none = verify(p, {}, catalog());
+  auto none = verifyForeign(p, {}, catalog());
   EXPECT_FALSE(layer(find(none, "SYS-IOURING"), Layer::Seccomp)->evaluated);
   EXPECT_EQ(find(none, "SYS-IOURING").status, Status::Open);
 }
