@@ -234,7 +234,7 @@ TEST(Lxc, ReadOnlyProcPathsThroughTheRootfsMount) {
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   o.lxcRootfsMount = "/var/lib/lxcroot/";
   Diagnostics d;
-  auto a = emit(p, o, d);
+  auto a = emit(ward::testing::asLowered(p), o, d);
   ASSERT_EQ(a.size(), 1u);
   const std::string& t = a[0].content;
   EXPECT_TRUE(has(t, "lxc.rootfs.mount = /var/lib/lxcroot"));

@@ -23,7 +23,7 @@ std::string bpfOf(const std::string& text) {
   ward::backend::Options bo;
   bo.allocate = false;
   for (auto& a : ward::backend::emit("seccomp", *p, bo, s.diags))
-    if (a.fileName == p->name + ".bpf") return a.content;
+    if (a.fileName == p->name() + ".bpf") return a.content;
   return {};
 }
 

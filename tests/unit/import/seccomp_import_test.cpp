@@ -385,7 +385,7 @@ TEST(LxcImport, ArgumentsActionsAndSections) {
 TEST(SeccompRoundTrip, LxcFormat) {
   Diagnostics diags;
   std::string lxc, bpfBytes;
-  for (auto& a : sc::emit(webPolicy(), backend::Options{}, diags)) {
+  for (auto& a : sc::emit(ward::testing::asLowered(webPolicy()), backend::Options{}, diags)) {
     if (a.fileName == "web.lxc.seccomp") lxc = a.content;
     if (a.fileName == "web.bpf") bpfBytes = a.content;
   }
