@@ -7,6 +7,7 @@
 #include "backend/lxd/lxd.h"
 #include "common_fixture.h"
 #include "hermetic.h"
+#include "lowered.h"
 
 namespace ward::backend::lxd {
 namespace {
@@ -17,7 +18,7 @@ std::string emitText(const ir::Policy& p, Diagnostics& d) {
   o.allocate = false;
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);
-  auto a = emit(p, o, d);
+  auto a = emit(ward::testing::asLowered(p), o, d);
   if (a.size() != 1) {
     for (const auto& i : d.items()) ADD_FAILURE() << i.code << " " << i.message;
     return {};
