@@ -16,6 +16,7 @@
 #include "sema/run.h"
 #include "ward/config.h"
 #include "base/strings.h"
+#include "ward/source_dir.h"
 
 namespace ward::sema {
 

@@ -8,6 +8,7 @@
 #include "lower/lower.h"
 #include "syntax/parse.h"
 #include "ward/config.h"
+#include "ward/source_dir.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   ward::driver::Session session;

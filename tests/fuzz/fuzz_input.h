@@ -13,6 +13,7 @@
 #include "lxcconf/lxcconf.h"
 #include "verify/catalog.h"
 #include "ward/config.h"
+#include "ward/source_dir.h"
 
 namespace ward::fuzz {
 

@@ -13,6 +13,7 @@
 
 #include "fuzz_input.h"
 #include "lsp/server.h"
+#include "ward/source_dir.h"
 
 namespace {
 

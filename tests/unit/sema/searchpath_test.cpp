@@ -1,5 +1,6 @@
 #include "helpers.h"
 #include "ward/config.h"
+#include "ward/source_dir.h"
 
 using namespace ward;
 using namespace ward::sema::testing;
