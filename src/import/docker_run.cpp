@@ -159,6 +159,14 @@ class Importer {
     for (const auto& c : p_.caps) keep.push_back(c);
     if (!keep.empty())
       p_.capabilities.push_back(fmt::format("keep {};  // Docker's defaults with --cap-add/--cap-drop", fmt::join(keep, ", ")));
+    // A parent's keep is inherited: what --cap-drop took from Docker's defaults is dropped explicitly, so that
+    // std/base's own keeps (chown, setuid, ...) do not bring it back.
+    std::vector<std::string> drop;
+    for (const auto& c : dockerCaps())
+      if (!p_.caps.count(c)) drop.push_back(c);
+    std::sort(drop.begin(), drop.end());
+    if (!drop.empty())
+      p_.capabilities.push_back(fmt::format("drop {};  // --cap-drop: not kept, whatever the parent keeps", fmt::join(drop, ", ")));
   }
 
  private:

@@ -22,7 +22,10 @@ TEST(ImportDockerRun, WritesWhatTheCommandLineGave) {
   EXPECT_NE(w.find("policy app extends base.unprivileged {"), std::string::npos) << w;
   EXPECT_NE(w.find("no_new_privs off;"), std::string::npos) << w;
   EXPECT_NE(w.find("sys_ptrace"), std::string::npos) << w;
-  EXPECT_EQ(w.find("net_raw"), std::string::npos) << w;   // dropped from Docker's 14
+  EXPECT_NE(w.find("drop net_raw;"), std::string::npos) << w;   // dropped from Docker's 14
+  EXPECT_EQ(w.find("keep audit_write, chown, dac_override, fowner, fsetid, kill, mknod, net_bind_service, setfcap, setgid, "
+                   "setpcap, setuid, sys_chroot, sys_ptrace;"),
+            w.find("keep ")) << w;
   EXPECT_NE(w.find("mknod"), std::string::npos) << w;     // Docker's defaults stay
   EXPECT_NE(w.find("pids 100;  // --pids-limit 100"), std::string::npos) << w;
   EXPECT_NE(w.find("memory 512MiB;"), std::string::npos) << w;
@@ -34,6 +37,13 @@ TEST(ImportDockerRun, WritesWhatTheCommandLineGave) {
   EXPECT_NE(w.find("bind \"/srv/www\" at \"/var/www\" ro;"), std::string::npos) << w;
   EXPECT_NE(w.find("none;  // --network none"), std::string::npos) << w;
   EXPECT_NE(w.find("// image nginx:1.25"), std::string::npos) << w;
+}
+
+// std/base keeps chown: a --cap-drop of it must be a `drop`, or the imported policy would keep it.
+TEST(ImportDockerRun, ADroppedCapabilityIsDroppedEvenWhenTheParentKeepsIt) {
+  const std::string w = imported({"--cap-drop", "CHOWN", "--cap-drop", "setuid", "busybox"});
+  EXPECT_NE(w.find("drop chown, setuid;"), std::string::npos) << w;
+  EXPECT_EQ(w.find("keep audit_write, dac_override,"), w.find("keep ")) << w;
 }
 
 TEST(ImportDockerRun, PrivilegedAndNoNewPrivileges) {
