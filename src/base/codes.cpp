@@ -5,7 +5,9 @@ namespace ward {
 const std::vector<CodeInfo>& diagnosticCodes() {
   static const std::vector<CodeInfo> codes = {
 #define WARD_CODE(id, summary) {#id, summary},
+#define WARD_NAMED_CODE(id, text, summary) {text, summary},
 #include "base/codes.def"
+#undef WARD_NAMED_CODE
 #undef WARD_CODE
   };
   return codes;

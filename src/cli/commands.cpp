@@ -121,6 +121,7 @@ struct VerifyArgs {
   std::vector<std::string> docker, podman;   // audit running containers of these engines (engines_command.h)
   std::string engine;           // --this-host: only bugs of this runtime family (lxc | oci); "" = every one
   bool lxd = false;             // verify --lxd: `files` are LXD instances (none: all of them)
+  bool declaredBaselines = false;   // check: gate each policy against its own `verify { baseline }`
 };
 
 verify::Catalog loadCatalogOrReport(const Global& g, driver::Session& s) {
@@ -139,6 +140,7 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
   verify::Catalog catalog = loadCatalogOrReport(g, s);
   verify::Level gate = cmdFailOn.value_or(verify::Level::Critical);
   std::optional<bool> failed;   // set by the policy path: each policy against its own gate
+  int baselineGate = kExitOk;    // declared baselines (check only)
 
   verify::HostFacts host;
   std::vector<std::string> hostNotes, hostErrors;
@@ -191,6 +193,8 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
     }
     if (!s.diags.hasErrors()) {
       driver::Verified v = driver::verifyPolicies(s, std::move(policies), catalog, cmdFailOn, host, hostFiles());
+      if (a.declaredBaselines && v.ok)   // issue 13: verify { baseline "..."; } (docs/diff.md)
+        baselineGate = gateDeclaredBaselines({loadOptions(g), useColor(g), g.diagnosticsFormat == "json", false}, s, v.policies);
       findings = std::move(v.findings);
       gate = v.gate;
       failed = v.failed;
@@ -222,7 +226,8 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
     std::string text = verify::renderText(s.sources, findings, catalog, ro, useColor(g));
     std::fputs(text.c_str(), stderr);
   }
-  return failed.value_or(verify::failsGate(findings, gate)) ? kExitFindings : kExitOk;
+  if (baselineGate >= kExitInvalid) return baselineGate;
+  return failed.value_or(verify::failsGate(findings, gate)) || baselineGate == kExitFindings ? kExitFindings : kExitOk;
 }
 
 struct ExplainArgs {
@@ -687,7 +692,10 @@ int run(int argc, char** argv) {
     targetCheck.jsonDiagnostics = g.diagnosticsFormat == "json";
     if (const int rc = cmdCheckTargets(targetCheck); rc != kExitOk) return rc;
   }
-  if (*check) return checkOrVerify(g, checkArgs, false);
+  if (*check) {
+    checkArgs.declaredBaselines = true;
+    return checkOrVerify(g, checkArgs, false);
+  }
   if (*diffCmd) return cmdDiff(diffEnv, diffArgs);
   const LxdEnv lxdEnv{loadOptions(g), hostFiles(), useColor(g)};
   if (*lxdInstall) return cmdLxdInstall(lxdEnv, lxdArgs);

@@ -1,5 +1,6 @@
 #include "cli/diff_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "diff/diff.h"
+#include "diff/gate.h"
 #include "lower/lower.h"
 #include "verify/audit.h"
 #include "report/render.h"
@@ -24,21 +26,11 @@ namespace ward::cli {
 
 namespace {
 
-// One policy of a side: lowered from a .ward file, or modelled from a foreign config (verify/audit.h).
-struct SidePolicy {
-  ir::Policy policy;
-  std::vector<backend::Artifact> artifacts;
-};
-
-// One side: every policy of a file, with the .bpf artifact compile ships for it.
+// One side: every policy of a file, lowered, with the .bpf artifact compile ships for it.
 struct Loaded {
   std::string file;
-  std::vector<SidePolicy> policies;
+  std::vector<diff::SidePolicy> policies;
 };
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // What a side names: a .ward file, an OCI config.json, an LXC config, or REV:path of a .ward file in git.
 enum class SideKind { Ward, Lxc, Oci, GitRevision };
@@ -116,76 +108,41 @@ std::optional<Loaded> loadSide(driver::Session& s, const DiffEnv& env, std::stri
     if (!l.ok) return std::nullopt;
     return compileLoaded(s, file, std::move(l.policies), policy);
   }
-  driver::CompileOptions o;
-  o.load = env.load;
-  if (!policy.empty()) o.policy = policy;
-  o.targets = {"seccomp"};        // the filter is the only artifact the comparison reads
-  o.backend.allocate = false;     // never take MCS categories or id ranges
-  o.backend.artifactDir = "/etc/ward";
-  driver::CompileResult r = driver::build(s, {file}, o);
-  if (!r.ok) return std::nullopt;
-  Loaded out{file, {}};
-  for (auto& cp : r.policies) out.policies.push_back({cp.policy.policy(), std::move(cp.artifacts)});
-  return out;
+  auto policies = diff::loadWard(s, file, policy, env.load);
+  if (!policies) return std::nullopt;
+  return Loaded{file, std::move(*policies)};
 }
 
-std::string bpfOf(const SidePolicy& cp) {
-  for (const auto& a : cp.artifacts)
-    if (a.fileName == cp.policy.name + ".bpf") return a.content;
-  for (const auto& a : cp.artifacts)
-    if (endsWith(a.fileName, ".bpf")) return a.content;
-  return {};
-}
-
-// A span of a policy (its own file ids) as a span of the session.
-Span toSession(const driver::Session& s, const ir::Policy& p, Span span) {
-  if (!span.valid() || span.file >= p.sources.size()) return {};
-  span.file = s.sources.findByDisplayName(p.sources[span.file].displayName).value_or(kNoFile);
-  return span;
-}
+using diff::bpfOf;
+using diff::toSession;
 
 std::string where(const driver::Session& s, const Span& span) {
   if (!span.valid()) return "-";
   return fmt::format("{}:{}:{}", s.sources.displayName(span.file), span.line, span.col);
 }
 
-// Differences are reported like verifier findings: the code is an id of their own (docs/diff.md), not a
-// compiler diagnostic code.
-struct DiffCode {
-  diff::Direction direction;
-  const char* id;
-  const char* summary;
+// Differences are reported like verifier findings, with codes of their own (src/base/codes.def, DIFF-*).
+constexpr std::pair<diff::Direction, Code> kDiffCodes[] = {
+    {diff::Direction::Wider, Code::DiffWider},
+    {diff::Direction::PossiblyWider, Code::DiffPossiblyWider},
+    {diff::Direction::Narrower, Code::DiffNarrower},
+    {diff::Direction::Changed, Code::DiffChanged},
 };
-constexpr DiffCode kDiffCodes[] = {
-    {diff::Direction::Wider, "DIFF-WIDER", "allows what the baseline does not"},
-    {diff::Direction::PossiblyWider, "DIFF-POSSIBLY-WIDER", "may allow what the baseline does not (not provable)"},
-    {diff::Direction::Narrower, "DIFF-NARROWER", "allows less than the baseline"},
-    {diff::Direction::Changed, "DIFF-CHANGED", "differs from the baseline, neither wider nor narrower"},
-};
-const char* codeFor(diff::Direction d) {
-  for (const auto& c : kDiffCodes)
-    if (c.direction == d) return c.id;
-  return "DIFF-CHANGED";
+std::string codeFor(diff::Direction d) {
+  for (const auto& [direction, code] : kDiffCodes)
+    if (direction == d) return std::string(codeId(code));
+  return std::string(codeId(Code::DiffChanged));
 }
 
 struct Pair {
-  const SidePolicy* oldP;
-  const SidePolicy* newP;
+  const diff::SidePolicy* oldP;
+  const diff::SidePolicy* newP;
   diff::Result result;
 };
 
-// A difference as a diagnostic located on NEW's line (else OLD's), with a note for OLD's.
 Diagnostic toDiagnostic(const driver::Session& s, const Pair& p, const diff::Difference& d, bool gate) {
-  Diagnostic out;
-  out.severity = diff::widens(d.direction) ? (gate ? Severity::Error : Severity::Warning) : Severity::Note;
-  out.code = codeFor(d.direction);
-  out.message = fmt::format("{}: {} {}: {}", p.newP->policy.name, diff::layerName(d.layer),
-                            diff::directionName(d.direction), d.what);
-  const Span os = toSession(s, p.oldP->policy, d.oldSpan), ns = toSession(s, p.newP->policy, d.newSpan);
-  out.span = ns.valid() ? ns : os;
-  if (ns.valid() && os.valid() && !(os == ns)) out.notes.push_back({os, "the baseline (old side) has it here"});
-  if (!ns.valid() && os.valid()) out.notes.push_back({Span{}, "on the old side only (gone from the new side)"});
-  return out;
+  const ir::Accept* accepted = gate ? diff::acceptFor(p.newP->policy, d, p.result.differences) : nullptr;
+  return diff::toDiagnostic(s, p.oldP->policy, p.newP->policy, d, gate, accepted);
 }
 
 void renderPairText(const driver::Session& s, const Pair& p, std::string& text) {
@@ -230,8 +187,8 @@ nlohmann::json pairJson(const driver::Session& s, const Pair& p) {
 
 nlohmann::json sarifRules() {
   nlohmann::json rules = nlohmann::json::array();
-  for (const auto& c : kDiffCodes)
-    rules.push_back({{"id", c.id}, {"shortDescription", {{"text", c.summary}}}});
+  for (const auto& [direction, code] : kDiffCodes)
+    rules.push_back({{"id", codeId(code)}, {"shortDescription", {{"text", codeInfo(code).summary}}}});
   return rules;
 }
 
@@ -262,7 +219,7 @@ int invalid(const DiffEnv& env, driver::Session& s) {
   return kExitInvalid;
 }
 
-const SidePolicy* findPolicy(const Loaded& l, const std::string& name) {
+const diff::SidePolicy* findPolicy(const Loaded& l, const std::string& name) {
   for (const auto& p : l.policies)
     if (p.policy.name == name) return &p;
   return nullptr;
@@ -314,34 +271,50 @@ int cmdDiff(const DiffEnv& env, const DiffArgs& a) {
   return differ ? kExitFindings : kExitOk;
 }
 
-int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& a) {
-  driver::Session s;
-  auto base = loadSide(s, env, a.baseline, a.policy);
-  std::vector<Loaded> files;
-  for (const auto& f : a.files)
-    if (auto l = loadSide(s, env, f, "")) files.push_back(std::move(*l));
-  if (!base || s.diags.hasErrors()) return invalid(env, s);
+namespace {
+
+// The gate: each policy against its baseline (`configured`, else its own `verify { baseline }`); prints
+// each widening as a located error (an accepted one as a note with its reason) and a verdict per policy.
+int gateAgainst(const DiffEnv& env, driver::Session& s, const std::vector<const diff::SidePolicy*>& policies,
+                const std::string& configured, const std::string& configuredPolicy) {
+  std::map<std::string, std::optional<Loaded>> bases;   // by file
   std::vector<Pair> pairs;
-  for (const auto& l : files)
-    for (const auto& np : l.policies) {
-      const SidePolicy* op = a.policy.empty() ? findPolicy(*base, np.policy.name) : &base->policies[0];
-      if (!op && base->policies.size() == 1) op = &base->policies[0];
-      if (!op) {
-        s.diags.error(Code::E0211, {}, "the baseline '" + a.baseline + "' has no policy named '" + np.policy.name +
-                                           "' (name one with --policy)");
-        return invalid(env, s);
-      }
-      pairs.push_back({op, &np, {}});
+  std::vector<std::string> baseNames;
+  for (const auto* np : policies) {
+    auto ref = diff::baselineOf(np->policy, configured);
+    if (!ref) continue;
+    if (!configured.empty()) ref->policy = configuredPolicy;
+    auto it = bases.find(ref->file);
+    if (it == bases.end()) it = bases.emplace(ref->file, loadSide(s, env, ref->file, "")).first;
+    if (!it->second || s.diags.hasErrors()) return invalid(env, s);
+    const diff::SidePolicy* op = diff::pickBaseline(it->second->policies, np->policy.name, ref->policy);
+    if (!op) {
+      const std::string want = ref->policy.empty() ? np->policy.name : ref->policy;
+      s.diags.error(Code::E0211, diff::toSession(s, np->policy, ref->span),
+                    "the baseline '" + ref->file + "' has no policy named '" + want + "' (name one with --policy)");
+      return invalid(env, s);
     }
+    pairs.push_back({op, np, {}});
+    baseNames.push_back(ref->file);
+  }
+  if (pairs.empty()) return kExitOk;
   bool widened = false;
   Diagnostics diags;
   for (auto& p : pairs) {
     p.result = diff::compare({&p.oldP->policy, bpfOf(*p.oldP)}, {&p.newP->policy, bpfOf(*p.newP)});
-    widened = widened || p.result.widened();
-    for (const auto& d : p.result.differences)
-      if (diff::widens(d.direction)) diags.add(toDiagnostic(s, p, d, true));
+    bool wider = !p.result.errors.empty();
+    for (const auto& d : p.result.differences) {
+      if (!diff::widens(d.direction)) continue;
+      diags.add(toDiagnostic(s, p, d, true));
+      wider = wider || !diff::acceptFor(p.newP->policy, d, p.result.differences);
+    }
     for (const auto& e : p.result.errors)
       diags.add({Severity::Error, codeFor(diff::Direction::PossiblyWider), p.newP->policy.name + ": not compared: " + e, {}, {}, {}});
+    widened = widened || wider;
+    std::vector<diff::Difference> open;   // what is left decides the verdict line
+    for (const auto& d : p.result.differences)
+      if (!diff::acceptFor(p.newP->policy, d, p.result.differences)) open.push_back(d);
+    p.result.differences = std::move(open);
   }
   diags.sort();
   if (env.jsonDiagnostics) {
@@ -350,12 +323,35 @@ int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& a) {
     report::TextOptions t;
     t.color = env.color;
     std::string text = report::renderText(s.sources, diags, t);
-    for (const auto& p : pairs)
-      text += fmt::format("{}: {} against the baseline {} (policy {})\n", p.newP->policy.name,
-                          p.result.widened() ? "WIDER" : "not wider", a.baseline, p.oldP->policy.name);
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      text += fmt::format("{}: {} against the baseline {} (policy {})\n", pairs[i].newP->policy.name,
+                          pairs[i].result.widened() ? "WIDER" : "not wider", baseNames[i], pairs[i].oldP->policy.name);
     std::fputs(text.c_str(), stderr);
   }
   return widened ? kExitFindings : kExitOk;
+}
+
+}  // namespace
+
+int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& a) {
+  driver::Session s;
+  std::vector<Loaded> files;
+  for (const auto& f : a.files)
+    if (auto l = loadSide(s, env, f, "")) files.push_back(std::move(*l));
+  if (s.diags.hasErrors()) return invalid(env, s);
+  std::vector<const diff::SidePolicy*> policies;
+  for (const auto& l : files)
+    for (const auto& p : l.policies) policies.push_back(&p);
+  return gateAgainst(env, s, policies, a.baseline, a.policy);
+}
+
+int gateDeclaredBaselines(const DiffEnv& env, driver::Session& s, const std::vector<driver::CompiledPolicy>& policies) {
+  std::vector<diff::SidePolicy> sides;
+  for (const auto& p : policies)
+    if (p.policy->verify.baseline) sides.push_back({p.policy.policy(), p.artifacts});
+  std::vector<const diff::SidePolicy*> declared;
+  for (const auto& p : sides) declared.push_back(&p);
+  return declared.empty() ? kExitOk : gateAgainst(env, s, declared, "", "");
 }
 
 }  // namespace ward::cli

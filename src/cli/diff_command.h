@@ -34,7 +34,12 @@ struct BaselineArgs {
   std::string policy;             // the baseline's policy to compare with (default: the same name)
 };
 
-// Exit 0 when no policy of the files is wider than the baseline, 1 when one is, 2 on invalid input.
+// Exit 0 when no policy of the files is wider than the baseline, 1 when one is (a widening an `accept
+// DIFF-WIDER` covers does not count), 2 on invalid input. An empty args.baseline holds each policy to its
+// own `verify { baseline }` (none: exit 0).
 int cmdCheckBaseline(const DiffEnv& env, const BaselineArgs& args);
+// `ward check` of policies it already compiled: each policy that declares `verify { baseline }` against it,
+// printed as cmdCheckBaseline does. Exit 0 when none declares one or none is wider.
+int gateDeclaredBaselines(const DiffEnv& env, driver::Session& s, const std::vector<driver::CompiledPolicy>& policies);
 
 }  // namespace ward::cli

@@ -252,8 +252,13 @@ struct Dumper {
     j["lxc"] = {{"raw", lraw}, {"hooks", hooks}};
 
     json accepts = json::array();
-    for (const auto& a : p.verify.accepts) accepts.push_back({{"id", a.id}, {"reason", a.reason}, {"span", span(a.span)}});
+    for (const auto& a : p.verify.accepts) {
+      accepts.push_back({{"id", a.id}, {"reason", a.reason}, {"span", span(a.span)}});
+      if (!a.selector.empty()) accepts.back()["selector"] = a.selector;
+    }
     j["verify"] = {{"failOn", optLocated(p.verify.failOn)}, {"accepts", accepts}};
+    if (const auto& b = p.verify.baseline)
+      j["verify"]["baseline"] = {{"path", b->path}, {"policy", b->policy}, {"span", span(b->span)}};
 
     const auto& m = p.mechanism;
     json aar = json::array();

@@ -241,11 +241,22 @@ struct Lxc {
 struct Accept {                    // verify { accept ESC-SYSRQ "reason"; }
   std::string id, reason;
   Span span;
+  // accept DIFF-WIDER "capabilities: keeps sys_admin" "reason"; (a widening against the baseline): "LAYER"
+  // or "LAYER: WHAT" as `ward check` prints it. Empty for verifier findings.
+  std::string selector;
+};
+
+struct Baseline {                  // verify { baseline "main.ward" [POLICY]; }
+  std::string path;                // as written: a .ward file (relative to the file that says it), REV:path,
+                                   // lxc:PATH or oci:PATH (docs/diff.md)
+  std::string policy;              // the baseline's policy ("": the same name, or the file's only policy)
+  Span span;
 };
 
 struct Verify {
   std::optional<Located<std::string>> failOn;   // critical | high | medium
   std::vector<Accept> accepts;
+  std::optional<Baseline> baseline;
 };
 
 // ---- the mechanism: filled by lower/, read by backends -------------------------------------------

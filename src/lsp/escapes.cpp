@@ -1,5 +1,7 @@
 #include "lsp/escapes.h"
 
+#include "diff/gate.h"
+
 #include <map>
 #include <mutex>
 #include <set>
@@ -55,7 +57,7 @@ std::vector<const EscapeEntry*> VerifierCatalog::all() const {
 }
 
 void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, const VerifierCatalog& catalog,
-                    Diagnostics& diags, const backend::Options& hostFiles) {
+                    Diagnostics& diags, const backend::Options& hostFiles, const EditorGate& gate) {
   // What `ward check` does after parsing and checking (driver::verifyPolicies), on the policies the checker
   // already resolved. Lowering and backend errors and W0005 come back in `diags` with the findings.
   std::string error;
@@ -71,6 +73,7 @@ void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, 
   verify::ReportOptions ro;
   ro.failOn = v.gate;
   diags.append(verify::toDiagnostics(v.findings, cat, ro));
+  diff::gateInEditor(session, v.policies, gate.baseline, gate.load, diags);
 }
 
 }  // namespace ward::lsp

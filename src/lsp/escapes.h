@@ -38,7 +38,13 @@ class VerifierCatalog : public EscapeCatalog {
 // `accept`s naming no entry), with the same gate and the same diagnostics as `ward check`. Lowering and
 // backend errors are reported instead of findings. Appends to `diags` (spans in the policies' sources).
 // `hostFiles`: the state directory and subuid/subgid files the `idmap auto` preview reads.
+// `gate`: the no-widening gate (issue 13): each policy against `gate.baseline` (the editor's setting) or
+// its own `verify { baseline }`, widenings as diagnostics (diff::gateInEditor; baselines load with `load`).
+struct EditorGate {
+  std::string baseline;
+  driver::LoadOptions load;
+};
 void verifyPolicies(driver::Session& session, std::vector<ir::Policy> policies, const VerifierCatalog& catalog,
-                    Diagnostics& diags, const backend::Options& hostFiles);
+                    Diagnostics& diags, const backend::Options& hostFiles, const EditorGate& gate = {});
 
 }  // namespace ward::lsp

@@ -61,7 +61,12 @@ struct Incoming {
 class Server {
  public:
   Server(int outFd, const ServerOptions& options) : out_(outFd), ws_(options), verbose_(options.verbose),
-                                                    maxBytes_(options.maxMessageBytes) {}
+                                                    maxBytes_(options.maxMessageBytes) {
+    gate_.baseline = options.baseline;
+    gate_.load.includeDirs = options.includeDirs;
+    gate_.load.wardPath = options.wardPath;
+    gate_.load.executableDir = options.executableDir;
+  }
 
   int run(int inFd) {
     std::thread reader([&] { readLoop(inFd); });
@@ -152,7 +157,7 @@ class Server {
       }
       auto result = std::make_shared<Verified>();
       try {
-        runVerifyJob(job, *catalog, result->findings, hostFiles);
+        runVerifyJob(job, *catalog, result->findings, hostFiles, editorGate());
       } catch (const std::exception& e) {
         log(std::string("verifier failed: ") + e.what());
         continue;
@@ -280,6 +285,7 @@ class Server {
       initialized_ = true;
       if (params.is_object() && params.contains("initializationOptions") && params["initializationOptions"].is_object()) {
         const auto& io = params["initializationOptions"];
+        if (io.contains("baseline") && io["baseline"].is_string()) setBaseline(io["baseline"].get<std::string>());
         if (io.contains("docsBaseUrl") && io["docsBaseUrl"].is_string()) {
           std::string url = io["docsBaseUrl"].get<std::string>();
           if (!url.empty() && url.back() != '/') url += '/';
@@ -323,8 +329,23 @@ class Server {
       }
     } else if (method == "textDocument/didSave") {
       ws_.saved(params.at("textDocument").at("uri").get<std::string>());
+    } else if (method == "workspace/didChangeConfiguration") {   // {"settings": {"ward": {"baseline": "..."}}}
+      const json* b = params.is_object() && params.contains("settings") ? &params["settings"] : nullptr;
+      if (b && b->is_object() && b->contains("ward") && (*b)["ward"].is_object()) b = &(*b)["ward"];
+      if (b && b->is_object() && b->contains("baseline") && (*b)["baseline"].is_string())
+        setBaseline((*b)["baseline"].get<std::string>());
     }
-    // Any other notification ($/setTrace, workspace/didChangeConfiguration, ...) is ignored.
+    // Any other notification ($/setTrace, ...) is ignored.
+  }
+
+  // The no-widening gate's baseline (ServerOptions::baseline); read by the verifier thread per job.
+  void setBaseline(std::string file) {
+    std::lock_guard<std::mutex> lock(vmutex_);
+    gate_.baseline = std::move(file);
+  }
+  EditorGate editorGate() {
+    std::lock_guard<std::mutex> lock(vmutex_);
+    return gate_;
   }
 
   void respond(const json& id, json result) {
@@ -349,6 +370,7 @@ class Server {
   std::condition_variable vcv_;
   std::map<std::string, VerifyJob> vjobs_;
   bool vstop_ = false;
+  EditorGate gate_;   // guarded by vmutex_
   bool initialized_ = false;
   bool shutdown_ = false;
   int exitCode_ = 1;

@@ -52,6 +52,10 @@ struct ServerOptions {
   bool verify = true;
   // The state directory and subuid/subgid files the verifier's `idmap auto` preview reads (only reads).
   backend::Options hostFiles;
+  // The no-widening gate's baseline for every policy (initializationOptions.baseline, or the
+  // workspace/didChangeConfiguration setting ward.baseline): a .ward file, as `ward check --baseline`.
+  // Empty: each policy's own `verify { baseline }`, if any.
+  std::string baseline;
   bool verbose = false;  // log every message to stderr
 };
 

@@ -243,8 +243,8 @@ std::vector<VerifyJob> Workspace::takeVerifyJobs() {
 }
 
 void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings,
-                  const backend::Options& hostFiles) {
-  verifyPolicies(job.checked->session, std::move(job.checked->policies), catalog, findings, hostFiles);
+                  const backend::Options& hostFiles, const EditorGate& gate) {
+  verifyPolicies(job.checked->session, std::move(job.checked->policies), catalog, findings, hostFiles, gate);
   findings.sort();
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/diagnostics.h"
 #include "base/source.h"
+#include "lsp/escapes.h"
 #include "lsp/knowledge.h"
 #include "lsp/scan.h"
 #include "lsp/server.h"
@@ -40,7 +41,7 @@ struct VerifyJob {
 // Lowers, builds and verifies the job's policies (see escapes.h); safe on any thread.
 // `hostFiles`: the state directory and subuid/subgid files to read (ServerOptions::hostFiles).
 void runVerifyJob(VerifyJob& job, const VerifierCatalog& catalog, Diagnostics& findings,
-                  const backend::Options& hostFiles);
+                  const backend::Options& hostFiles, const EditorGate& gate = {});
 
 // Documents larger than this are not verified as you type (`ward verify` still does): the verifier's cost
 // grows faster than linearly with the number of rules.

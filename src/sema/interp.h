@@ -204,6 +204,8 @@ class Interp {
     return a;
   }
 
+  void verifyBaseline(const Args& a, Span sp);   // verify { baseline "FILE" [POLICY]; }
+
   // ---- sections: one handler per WARD_SECTION of statements.def, Interp::<id> (sections_*.cpp) ----
   using Handler = void (Interp::*)(const ast::Statement& st, const std::string& verb);
 #define WARD_SECTION(id, doc) void id(const ast::Statement& st, const std::string& verb);

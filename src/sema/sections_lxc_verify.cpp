@@ -58,17 +58,48 @@ void Interp::verify(const ast::Statement& st, const std::string& verb) {
            [s, sp](ir::Policy& p) { p.verify.failOn = ir::Located<std::string>{s, sp}; });
     return;
   }
+  if (verb == "baseline") {
+    verifyBaseline(a, sp);
+    return;
+  }
   const Value* id = want(a.terms.empty() ? nullptr : a.terms[0], VK::Ident, "a finding id (ESC-...)", sp);
   if (!id) return;
-  const Value* reason = want(a.terms.size() > 1 ? a.terms[1] : nullptr, VK::String, "a reason string", sp);
-  if (!reason || !noMore(a, 2)) return;
+  // accept DIFF-WIDER "LAYER: WHAT" "reason": a widening against the baseline, named as the gate prints it.
+  const bool widening = id->text == "DIFF-WIDER" || id->text == "DIFF-POSSIBLY-WIDER";
+  const std::size_t r = widening ? 2 : 1;
+  const Value* selector = nullptr;
+  if (widening) {
+    selector = want(a.terms.size() > 1 ? a.terms[1] : nullptr, VK::String,
+                    "the widening it accepts, as printed (\"capabilities: keeps sys_admin\", or a layer)", sp);
+    if (!selector) return;
+  }
+  const Value* reason = want(a.terms.size() > r ? a.terms[r] : nullptr, VK::String, "a reason string", sp);
+  if (!reason || !noMore(a, r + 1)) return;
   if (reason->text.find_first_not_of(" \t") == std::string::npos) {
     err(Code::E0305, reason->span, "`accept` needs a reason");
     return;
   }
-  ir::Accept acc{id->text, reason->text, sp};
-  single("verify.accept:" + id->text, "`accept " + id->text + "`", reason->text, sp,
+  ir::Accept acc{id->text, reason->text, sp, selector ? selector->text : std::string()};
+  const std::string key = id->text + (selector ? " " + selector->text : std::string());
+  single("verify.accept:" + key, "`accept " + key + "`", reason->text, sp,
          [acc](ir::Policy& p) { p.verify.accepts.push_back(acc); });
+}
+
+void Interp::verifyBaseline(const Args& a, Span sp) {
+  const Value* path = want(a.terms.empty() ? nullptr : a.terms[0], VK::String, "the baseline's file (\"main.ward\")", sp);
+  if (!path) return;
+  const Value* policy = nullptr;
+  if (a.terms.size() > 1) {
+    policy = want(a.terms[1], VK::Ident, "the baseline's policy name", sp);
+    if (!policy) return;
+  }
+  if (!noMore(a, policy ? 2 : 1)) return;
+  if (path->text.empty()) {
+    err(Code::E0304, path->span, "`baseline` needs a file");
+    return;
+  }
+  ir::Baseline b{path->text, policy ? policy->text : std::string(), sp};
+  single("verify.baseline", "`baseline`", b.path + " " + b.policy, sp, [b](ir::Policy& p) { p.verify.baseline = b; });
 }
 
 }  // namespace ward::sema::detail

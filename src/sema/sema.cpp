@@ -979,6 +979,7 @@ void forEachSpan(ir::Policy& p, F&& f) {
   for (auto& h : p.lxc.hooks) f(h.span);
   if (p.verify.failOn) f(p.verify.failOn->span);
   for (auto& a : p.verify.accepts) f(a.span);
+  if (p.verify.baseline) f(p.verify.baseline->span);
   auto& m = p.mechanism;
   for (auto& c : m.capabilities) f(c.span);
   for (auto& r : m.syscallRules) {

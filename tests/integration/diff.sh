@@ -108,6 +108,41 @@ if command -v apparmor_parser >/dev/null; then
   [[ $rc3 == 1 ]] && grep -q "/srv/extra/\*\* r," "$work/aaw.out" || fail "--confirm-apparmor kept no real change: $(cat "$work/aaw.out")"
 fi
 
+# The policy names its own baseline (`verify { baseline }`): plain `ward check` is the gate, the widening
+# is an error at its line; `accept DIFF-WIDER "LAYER: WHAT" "reason"` turns it into a note with the reason.
+mkdir -p "$work/decl/platform"
+cp "$work/base.ward" "$work/decl/platform/web-base.ward"
+cat >"$work/decl/web.ward" <<'W'
+import "std/base";
+policy web extends base.unprivileged {
+  files { read "/srv/www/**"; }
+  capabilities { keep sys_admin; }
+  verify { baseline "platform/web-base.ward"; }
+}
+W
+set +e
+"$ward" --color never check "$work/decl/web.ward" 2>"$work/decl.err"; rc=$?
+set -e
+[[ $rc == 1 ]] || fail "check with verify { baseline } exit $rc (want 1): $(cat "$work/decl.err")"
+grep -q "web.ward:4:.*error: web: capabilities wider: keeps sys_admin \[DIFF-WIDER\]" "$work/decl.err" \
+  || fail "declared baseline: widening not located: $(cat "$work/decl.err")"
+sed -i 's|verify { baseline "platform/web-base.ward"; }|verify { baseline "platform/web-base.ward"; accept DIFF-WIDER "capabilities: keeps sys_admin" "the image builder mounts overlays"; }|' \
+  "$work/decl/web.ward"
+set +e
+"$ward" --color never check "$work/decl/web.ward" 2>"$work/acc.err"; rc=$?
+set -e
+grep -q "DIFF-WIDER" "$work/acc.err" && grep -q "accepted: the image builder mounts overlays" "$work/acc.err" \
+  || fail "accepted widening not shown with its reason: $(cat "$work/acc.err")"
+grep -q "error: web: capabilities wider" "$work/acc.err" && fail "an accepted widening is still an error"
+[[ $rc == 0 ]] || fail "check with the widening accepted exit $rc (want 0): $(cat "$work/acc.err")"
+grep -q "web: not wider against the baseline" "$work/acc.err" || fail "accepted: no verdict"
+# A baseline file that does not exist: exit 2, located at the baseline statement.
+sed -i 's|platform/web-base.ward|platform/missing.ward|' "$work/decl/web.ward"
+set +e
+"$ward" --color never check "$work/decl/web.ward" 2>"$work/miss.err"; rc=$?
+set -e
+[[ $rc == 2 ]] || fail "missing baseline exit $rc (want 2): $(cat "$work/miss.err")"
+
 # Invalid input: exit 2 with file:line:col.
 printf 'policy web {\n  capabilities { keep ; }\n}\n' >"$work/bad.ward"
 set +e

@@ -204,8 +204,8 @@ TEST(Verify, KeptSysAdminIsStillBlockedBySeccompButOnlyByIt) {
 TEST(Verify, AcceptSilencesButStillReports) {
   ir::Policy p = basePolicy();
   p.limits.pids.reset();
-  p.verify.accepts.push_back({"RES-PIDS", "a batch job that forks a lot", at(40)});
-  p.verify.accepts.push_back({"ESC-NOPE", "typo", at(41)});
+  p.verify.accepts.push_back({"RES-PIDS", "a batch job that forks a lot", at(40), {}});
+  p.verify.accepts.push_back({"ESC-NOPE", "typo", at(41), {}});
   auto c = compile(p);
   auto fs = verify(c.policy, c.artifacts, catalog());
   const auto& f = find(fs, "RES-PIDS");
@@ -305,7 +305,7 @@ TEST(Report, JsonSarifAndDiagnostics) {
   p.identity.privileged = true;
   p.identity.privilegedSpan = at(20);
   p.limits.pids.reset();
-  p.verify.accepts.push_back({"RES-PIDS", "batch", at(40)});
+  p.verify.accepts.push_back({"RES-PIDS", "batch", at(40), {}});
   auto c = compile(p);
   auto fs = verify(c.policy, c.artifacts, catalog());
   ReportOptions o;
