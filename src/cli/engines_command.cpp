@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -102,6 +103,9 @@ EngineFindings verifyEngines(SourceManager& sources, const std::vector<std::stri
   EngineFindings out;
   verify::AuditOptions ao;
   ao.apparmorEnabled = host.apparmorEnabled;
+  std::error_code ec;   // the host the engines run on: runc's cgroup v1 tmpfs (RES-DISK) is there or not
+  ao.cgroupV1 = std::filesystem::is_directory("/sys/fs/cgroup", ec) &&
+                !std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers", ec);
   verify::HostFacts h = host;
   h.engines = verify::ociEngines();
   for (const std::string engine : {"docker", "podman"}) {

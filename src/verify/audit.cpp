@@ -872,6 +872,14 @@ void auditOci(Ctx& c, FileId id) {
         sysMode = {ro ? ir::FsMode::Ro : ir::FsMode::Rw, sp};
       } else if (dest == "/sys/fs/cgroup" && (type == "cgroup" || type == "cgroup2")) {
         p.files.cgroup = {ro ? ir::FsMode::Ro : ir::FsMode::Rw, sp};
+        if (c.opt.cgroupV1 == true) {   // runc mounts the v1 hierarchies on a tmpfs of its own: rw, no size=
+          ir::Mount im;
+          im.kind = ir::Mount::Kind::Tmpfs;
+          im.target = dest;
+          im.readOnly = false;
+          im.span = sp;
+          p.files.mounts.push_back(im);
+        }
       } else if (bind) {
         ir::Mount im;
         im.kind = ir::Mount::Kind::Bind;

@@ -43,6 +43,9 @@ struct AuditOptions {
   // the layer is not evaluated. nullopt = judge the configuration as written (profile applied).
   std::optional<bool> apparmorEnabled;
   int lastCap = 40;                             // /proc/sys/kernel/cap_last_cap (common::readKernelLastCap)
+  // Host fact for OCI configs: true = cgroup v1 (no /sys/fs/cgroup/cgroup.controllers), where runc mounts the
+  // hierarchies on a writable tmpfs at /sys/fs/cgroup that has no size (RES-DISK). nullopt = not known.
+  std::optional<bool> cgroupV1;
   std::string policyName;                       // "" = derived from the file name
 };
 

@@ -103,7 +103,12 @@ std::vector<Setting> settings(const json& c, const std::string& engine) {
   if (!nnp) out.push_back({hc + "SecurityOpt", "no --security-opt no-new-privileges", is("CAP-NNP")});
   if (str("UsernsMode").empty())
     out.push_back({hc + "UsernsMode", engine == "docker" ? "no user namespace (dockerd --userns-remap)" : "no --userns",
-                   is("NS-PRIVILEGED")});
+                   [](const Finding& f) {   // NS-HOST-NS too where the namespace it names is the user one
+                     return f.id == "NS-PRIVILEGED" ||
+                            (f.id == "NS-HOST-NS" && std::any_of(f.layers.begin(), f.layers.end(), [](const LayerVerdict& v) {
+                               return v.rule.find("user namespace") != std::string::npos;
+                             }));
+                   }});
   return out;
 }
 

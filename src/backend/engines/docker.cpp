@@ -48,6 +48,8 @@ std::string argsText(const ir::Policy& p, const Model& m) {
   a.note(fmt::format("  mapfile -t opts < <(sed -e 's/  # .*//' -e '/^#/d' {}.docker.args); docker run \"${{opts[@]}}\" IMAGE",
                      p.name));
   if (p.network.none) a.add("--network=none", comment(p, p.network.noneSpan, "network none"));
+  // LXC gives every container a cgroup namespace; Docker and Podman on a cgroup v1 host share the host's (NS-HOST-NS).
+  a.add("--cgroupns=private", comment(p, p.span, "default: a cgroup namespace of its own"));
   a.add("--cap-drop=ALL", comment(p, p.capabilities.keepAllSpan.valid() ? p.capabilities.keepAllSpan : p.span,
                                   "capabilities: only those kept below"));
   for (const auto& c : m.capabilities) a.add("--cap-add=" + c.value, c);
@@ -67,8 +69,8 @@ std::string argsText(const ir::Policy& p, const Model& m) {
     }
   }
   if (!m.ulimits.empty())
-    a.note("podman: any --ulimit replaces containers.conf's default_ulimits; where Podman's own nproc (1048576) is above "
-           "the host's hard limit, add --ulimit=nproc=N:N");
+    a.note("podman: any --ulimit replaces containers.conf's default_ulimits; where Podman's own nofile and nproc (1048576) "
+           "are above the host's hard limits, add --ulimit=nofile=N:N --ulimit=nproc=N:N");
   if (m.userns) a.note("podman only: --userns=auto (" + comment(p, m.usernsSpan, "idmap") + "); Docker: dockerd --userns-remap");
   if (m.pids) a.add("--pids-limit=" + m.pids->value, *m.pids);
   if (m.memory) a.add("--memory=" + m.memory->value, *m.memory);

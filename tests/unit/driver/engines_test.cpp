@@ -121,6 +121,8 @@ TEST(Engines, RunOptionsCarryTheirPolicyLines) {
   auto b = build();
   const std::string args = b->artifact("etest.docker.args");
   EXPECT_NE(args.find("--cap-drop=ALL  # "), std::string::npos) << args;
+  // A cgroup namespace of its own, as LXC gives (Docker and Podman share the host's on cgroup v1: NS-HOST-NS).
+  EXPECT_NE(args.find("--cgroupns=private  # etest.ward:"), std::string::npos) << args;
   EXPECT_NE(args.find("--cap-add=NET_BIND_SERVICE  # etest.ward:7 keep net_bind_service\n"), std::string::npos) << args;
   EXPECT_NE(args.find("--security-opt=no-new-privileges  # std/base.ward:"), std::string::npos) << args;
   EXPECT_NE(args.find("--security-opt=seccomp=/etc/ward/etest.docker.json  # std/base.ward:"), std::string::npos) << args;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "verify/engine_audit.h"
@@ -35,7 +36,7 @@ struct Run {
   }
 };
 
-std::unique_ptr<Run> audit(const std::string& engine, const std::string& which) {
+std::unique_ptr<Run> audit(const std::string& engine, const std::string& which, std::optional<bool> cgroupV1 = {}) {
   auto r = std::make_unique<Run>();
   std::vector<std::string> errors;
   static const Catalog catalog = loadCatalog({std::string(WARD_SOURCE_DIR) + "/stdlib"}, errors);
@@ -43,6 +44,7 @@ std::unique_ptr<Run> audit(const std::string& engine, const std::string& which) 
                     fixture(engine + "/" + which + ".config.json")};
   AuditOptions o;
   o.apparmorEnabled = false;
+  o.cgroupV1 = cgroupV1;
   Audited a = auditEngineContainer(r->sm, c, &r->inspect, o);
   EXPECT_TRUE(a.ok()) << (a.errors.empty() ? "" : a.errors[0]);
   r->findings = verifyAudited(a, catalog, {});
@@ -93,6 +95,32 @@ TEST(EngineAudit, DefaultContainersOpenWhatTheirDefaultsLeave) {
   ASSERT_NE(nnp, nullptr);
   EXPECT_EQ(nnp->status, Status::Open);
   EXPECT_NE(nnp->notes.back().find("no --security-opt no-new-privileges"), std::string::npos);
+}
+
+TEST(EngineAudit, NoUserNamespaceIsAtUsernsModeForBothNamespaceEntries) {
+  // Docker has no per-container user namespace (dockerd --userns-remap): NS-PRIVILEGED and NS-HOST-NS (the
+  // shared namespace is the user one) are both located at HostConfig.UsernsMode.
+  auto d = audit("docker", "default");
+  for (const char* id : {"NS-PRIVILEGED", "NS-HOST-NS"}) {
+    const Finding* f = d->find(id);
+    ASSERT_NE(f, nullptr) << id;
+    EXPECT_EQ(f->status, Status::Open) << id;
+    EXPECT_EQ(f->span.file, d->inspect) << id;
+    EXPECT_NE(d->lineText(*f).find("\"UsernsMode\""), std::string::npos) << id << ": " << d->lineText(*f);
+    EXPECT_NE(f->notes.back().find("dockerd --userns-remap"), std::string::npos) << f->notes.back();
+  }
+}
+
+TEST(EngineAudit, RuncsCgroupV1TmpfsHasNoSize) {
+  // On a cgroup v1 host runc mounts the hierarchies on a writable tmpfs without size= (RES-DISK); on v2, or
+  // when the host is not known, the config.json's cgroup mount is judged as written.
+  auto v1 = audit("docker", "default", true);
+  const Finding* f = v1->find("RES-DISK");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::Open);
+  auto v2 = audit("docker", "default", false);
+  const Finding* g = v2->find("RES-DISK");
+  EXPECT_TRUE(g == nullptr || g->status != Status::Open);
 }
 
 }  // namespace
