@@ -9,6 +9,10 @@
 #   ward         ward's default: std/base `unprivileged`, compiled by ward (idmap auto)
 #   lxd          LXD's default instance: LXD 5.0.2, default profile (root disk only), not privileged, run by
 #                tests/integration/lib/lxd.sh (daemon in a loopback-only network namespace; docs/lxd.md)
+#   docker+ward, podman+ward, lxd+ward   ward's default applied by the engine: `ward compile --target docker`
+#                (P.docker.args, P.docker.json) and `ward lxd-install` (tests/conformance/lib/engine_ward.sh);
+#                the workloads (workload.sh) run under each too (row "workloads"), and a probe still open there
+#                must be a finding of `ward verify --docker|--podman` located at an engine setting
 # and the totals "open of applicable" (applicable = open in the unconfined calibration run).
 # Containers: busybox, no network (empty namespaces, --network none), ward-probe bound read-only; all
 # destroyed on exit, the engines' daemons stopped (tests/integration/lib/engines.sh).
@@ -16,13 +20,15 @@
 # Usage: scripts/compare-defaults.sh [--markdown] [WARD-PROBE]
 #   WARD_EXE (default build/ward), WARD_PROBE or WARD_BINARY_DIR (default build) locate the binaries.
 #   WARD_COMPARE_ENGINES=0 leaves out the docker and podman columns (hosts without the engines).
-# Exit: 0 when ward's default leaves 0 applicable probes open, 1 otherwise, 77 when it cannot run (not root,
-# no lxc/runc/busybox/ward/docker/podman; CI=true turns that into a failure).
+# Exit: 0 when ward's default leaves 0 applicable probes open under LXC and LXD, every probe still open under
+# docker+ward or podman+ward is a located verifier finding, and the workloads ran; 1 otherwise; 77 when it
+# cannot run (not root, no lxc/runc/busybox/ward/docker/podman; CI=true turns that into a failure).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export WARD_SOURCE_DIR=${WARD_SOURCE_DIR:-$ROOT}
 . "$ROOT/tests/conformance/lib/conformance.sh"
 . "$ROOT/tests/integration/lib/engines.sh"
+. "$ROOT/tests/conformance/lib/engine_ward.sh"
 ENGINES=${WARD_COMPARE_ENGINES:-1}
 
 MARKDOWN=0
@@ -49,6 +55,10 @@ FAILURES=0
 CALIB=$CONF_TMP/unconfined.out
 conf_calibrate "$CALIB"
 conf_applicable "$CALIB" >"$CONF_TMP/applicable"
+install -m 0755 "$ROOT/tests/conformance/workload.sh" "$CONF_TMP/bin/workload.sh"
+REDIS=$(command -v redis-server || true) REDIS_CLI=$(command -v redis-cli || true)
+[ -n "$REDIS" ] && [ -n "$REDIS_CLI" ] || { REDIS=""; echo "note: redis-server is not installed: the workloads run without it"; }
+ew_compile "$CONF_TMP/ward-engines" || { echo "FAIL: ward compile --target docker:" >&2; cat "$CONF_TMP/ward-engines/compile.log" >&2; exit 1; }
 
 # the real engines: their defaults, the probe bound read-only, no network
 if [ "$ENGINES" = 1 ]; then
@@ -64,6 +74,7 @@ if [ "$ENGINES" = 1 ]; then
     ENG_CMD_TIMEOUT=${CONF_TIMEOUT:-180} pm run --rm --network none "${PROBE_BINDS[@]}" ward-compare-busybox \
       /usr/local/bin/probe-each.sh >"$CONF_TMP/podman.out" 2>"$CONF_TMP/podman.out.err"; } ||
     { echo "FAIL: podman did not run the probe:" >&2; tail -5 "$CONF_TMP/podman.out.err" >&2; FAILURES=$((FAILURES + 1)); }
+  ew_engine_columns ward-compare-busybox "${PROBE_BINDS[@]}" || FAILURES=$((FAILURES + $?))
   engines_cleanup
 fi
 
@@ -99,6 +110,7 @@ LXD_NOTE=""
 if conf_lxd_setup; then
   lxd_probe_run "$(lxd_name cmp)" "$CONF_TMP/lxd.out" /usr/local/bin/probe-each.sh ||
     { echo "FAIL: the probe did not run in the LXD instance:" >&2; cat "$CONF_TMP/lxd.out.err" >&2; FAILURES=$((FAILURES + 1)); }
+  ew_lxd_column || FAILURES=$((FAILURES + $?))
   lxd_cleanup
 elif [ "${CI:-}" = true ]; then
   echo "FAIL: LXD could not be set up (CI=true: the LXD column must run)" >&2
@@ -108,8 +120,8 @@ else
 fi
 
 COLS=(lxc-priv lxc-idmap ward)
-[ "$ENGINES" = 1 ] && COLS=(docker podman "${COLS[@]}")
-COLS+=(lxd)
+[ "$ENGINES" = 1 ] && COLS=(docker docker+ward podman podman+ward "${COLS[@]}")
+COLS+=(lxd lxd+ward)
 cell() {   # status of one probe in one column; (x) marks probes that are not applicable on this host
   local s
   s=$(probe_status "$CONF_TMP/$1.out" "$2")
@@ -140,11 +152,19 @@ for c in "${COLS[@]}"; do
   [ -f "$CONF_TMP/$c.out" ] || { totals+=("-"); continue; }
   read -r o t < <(count_open "$CONF_TMP/$c.out" "$CONF_TMP/applicable")
   totals+=("$o of $t")
-  eval "OPEN_${c//-/_}=$o"
+  eval "OPEN_${c//[-+]/_}=$o"
 done
 row "${totals[@]}"
+work=(workloads "")
+for c in "${COLS[@]}"; do work+=("${EW_WORK[$c]:-}"); done
+row "${work[@]}"
 echo "(x) = not applicable on this host: not open in the unconfined calibration run ($(uname -r))"
 [ -n "$LXD_NOTE" ] && echo "$LXD_NOTE"
+# What keeps a probe open under an engine with ward's options: the verifier's finding at the engine setting.
+if [ "$ENGINES" = 1 ]; then
+  for c in docker podman; do ew_explain "$c+ward" "$c" "$CONF_TMP/applicable" || FAILURES=$((FAILURES + $?)); done
+fi
+[ "${OPEN_lxd_ward:-0}" = 0 ] || { echo "FAIL: lxd+ward leaves $OPEN_lxd_ward applicable probes open" >&2; FAILURES=$((FAILURES + 1)); }
 
 if [ "${OPEN_ward:-1}" != 0 ]; then
   echo "FAIL: ward's default leaves ${OPEN_ward:-?} applicable probes open" >&2
