@@ -1,6 +1,7 @@
 #include "driver/staging.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,32 @@ std::string dirOf(const std::string& path) {
   return p.has_parent_path() ? p.parent_path().string() : std::string(".");
 }
 
+// `path` is a regular file of mode 0644 that holds exactly `content` (what stage() would write).
+bool alreadyThere(const std::string& path, std::string_view content) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0644 ||
+      static_cast<std::size_t>(st.st_size) != content.size())
+    return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  std::string buf(64 * 1024, '\0');
+  std::size_t at = 0;
+  bool same = true;
+  while (same) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      same = n == 0 && at == content.size();
+      break;
+    }
+    const auto got = static_cast<std::size_t>(n);
+    same = at + got <= content.size() && content.compare(at, got, buf.data(), got) == 0;
+    at += got;
+  }
+  ::close(fd);
+  return same;
+}
+
 }  // namespace
 
 Stager::Stager(std::string outDir) : outDir_(std::move(outDir)) {}
@@ -37,6 +64,12 @@ std::string Stager::stage(const std::string& path, std::string_view content) {
       if (ec) return "cannot create '" + outDir_ + "': " + ec.message();
       createdDir_ = true;
     }
+  }
+  // A file that already holds these bytes stays as it is: no new inode, and its mtime tells make and CMake
+  // that nothing changed (a recompile of an unchanged policy rewrites nothing).
+  if (!createdDir_ && alreadyThere(path, content)) {
+    ++unchanged_;
+    return {};
   }
   const fs::path p(path);
   std::string tmpl = (fs::path(dirOf(path)) / ("." + p.filename().string() + ".ward-staging-XXXXXX")).string();

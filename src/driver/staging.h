@@ -16,7 +16,8 @@ class Stager {
   Stager& operator=(const Stager&) = delete;
 
   // Writes `content` to a new temporary in path's directory (".NAME.ward-staging-XXXXXX", mode 0644), not
-  // yet flushed. Returns "" or an error message.
+  // yet flushed; when `path` already is a regular file of mode 0644 with exactly these bytes, nothing is
+  // written and the file is left alone (unchanged()). Returns "" or an error message.
   std::string stage(const std::string& path, std::string_view content);
   // Flushes every temporary (one syncfs per file system), renames each onto its target, fsyncs the
   // directories. On a failed rename the files not yet renamed are removed. Returns "" or an error.
@@ -24,6 +25,7 @@ class Stager {
   // Removes every temporary (and the output directory when this Stager created it and it is empty).
   void abort();
   std::size_t size() const { return files_.size(); }
+  std::size_t unchanged() const { return unchanged_; }   // outputs left alone because they already held the bytes
 
  private:
   struct File {
@@ -32,6 +34,7 @@ class Stager {
   std::string outDir_;
   bool dirChecked_ = false, createdDir_ = false, finished_ = false;
   std::vector<File> files_;
+  std::size_t unchanged_ = 0;
 };
 
 }  // namespace ward::driver

@@ -222,3 +222,47 @@ TEST(Driver, RegistriesChangeOncePerCompileAndNotOnFailure) {
   for (const auto& e : fs::directory_iterator(state)) temporaries += e.path().filename().string()[0] == '.';
   EXPECT_EQ(temporaries, 0u);
 }
+
+// A recompile writes only what changed: a file that already holds the bytes keeps its inode and mtime (make
+// and CMake see nothing new downstream), a changed one is replaced, and a file whose mode is not the one
+// ward writes is rewritten rather than trusted.
+TEST(Driver, ARecompileLeavesFilesThatAlreadyHoldTheBytesAlone) {
+  TempDir t;
+  write(t.path / "app.ward", kPolicy);
+  auto o = options(t, "out");
+  {
+    driver::Session s;
+    ASSERT_TRUE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
+  }
+  auto inode = [&](const char* f) {
+    struct stat st {};
+    EXPECT_EQ(::stat((t.path / "out" / f).c_str(), &st), 0) << f;
+    return st.st_ino;
+  };
+  const auto bpf = inode("app.bpf"), aa = inode("app.apparmor"), manifest = inode("manifest.json");
+  ASSERT_EQ(::chmod((t.path / "out" / "app.lxc.conf").c_str(), 0600), 0);
+  {
+    driver::Session s;
+    ASSERT_TRUE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
+  }
+  EXPECT_EQ(inode("app.bpf"), bpf);
+  EXPECT_EQ(inode("app.apparmor"), aa);
+  EXPECT_EQ(inode("manifest.json"), manifest);   // same inputs, same manifest
+  struct stat st {};
+  ASSERT_EQ(::stat((t.path / "out" / "app.lxc.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);            // rewritten with ward's mode
+
+  // A changed memory limit: the artifacts that carry it and the manifest change; the filter does not.
+  std::string changed = kPolicy;
+  changed.replace(changed.find("64MiB"), 5, "96MiB");
+  write(t.path / "app.ward", changed);
+  {
+    driver::Session s;
+    ASSERT_TRUE(driver::compile(s, {(t.path / "app.ward").string()}, o).ok);
+  }
+  EXPECT_EQ(inode("app.bpf"), bpf);
+  EXPECT_NE(inode("manifest.json"), manifest);
+  EXPECT_NE(read(t.path / "out" / "app.lxc.conf").find("100663296"), std::string::npos);
+  for (const auto& e : fs::directory_iterator(t.path / "out"))
+    EXPECT_EQ(e.path().filename().string().find(".ward-staging-"), std::string::npos) << e.path();
+}
