@@ -1,9 +1,11 @@
 #include "cli/learn_command.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -156,6 +158,9 @@ struct Compiled {
   std::string name;
   std::vector<backend::seccomp::bpf::Insn> filter;
   std::vector<int> dropCapabilities;
+  // Calls the policy refuses on purpose, by a rule of its own with an errno (std/base's `deny clone3 errno
+  // ENOSYS`, after which glibc falls back to clone): name -> "file:line" of the rule.
+  std::map<std::string, std::string> deniedByRule;
 };
 
 std::optional<Compiled> compilePolicy(const LearnEnv& env, const std::string& file, const std::string& policy) {
@@ -182,7 +187,12 @@ std::optional<Compiled> compilePolicy(const LearnEnv& env, const std::string& fi
     printDiagnostics(env, s);
     return std::nullopt;
   }
-  Compiled c{p.name, std::move(*program), {}};
+  Compiled c{p.name, std::move(*program), {}, {}};
+  for (const auto& r : p.mechanism.syscallRules)
+    if (r.action.kind == ir::Action::Kind::Errno && r.conditions.empty()) {
+      const bool located = r.span.valid() && r.span.file < p.sources.size();
+      c.deniedByRule[r.name] = located ? fmt::format("{}:{}", p.sources[r.span.file].displayName, r.span.line) : p.name;
+    }
   for (int n = 0; n < static_cast<int>(capabilityNames().size()); ++n)
     if (!p.capabilities.keepAll && std::none_of(p.mechanism.capabilities.begin(), p.mechanism.capabilities.end(),
                                                 [&](const ir::Capability& cap) { return cap.number == n; }))
@@ -203,11 +213,27 @@ int replay(const LearnEnv& env, const LearnArgs& a) {
     std::fprintf(stderr, "ward: error: %s\n", r.error.c_str());
     return kExitInvalid;
   }
+  // A refusal by one of the policy's own errno rules is the policy's decision (the program handles it, or
+  // the run would fail); it is listed apart. Every other refusal is one the policy did not foresee.
+  std::uint64_t byRule = 0;
+  std::vector<std::string> ruled, unforeseen;
+  for (const auto& [what, n] : r.refusedBy) {
+    const auto rule = c->deniedByRule.find(what.substr(0, what.find(' ')));
+    const bool errno_ = what.find("ERRNO(") != std::string::npos;
+    if (rule != c->deniedByRule.end() && errno_) {
+      byRule += n;
+      ruled.push_back(fmt::format("  denied by its own rule at {}: {} x{}", rule->second, what, n));
+    } else {
+      unforeseen.push_back(fmt::format("  refused: {} x{}", what, n));
+    }
+  }
+  const std::uint64_t refused = r.refused - std::min(r.refused, byRule);
   std::printf("replay %s: %llu system calls, %llu refused, %llu killed; exit status %d\n", c->name.c_str(),
-              static_cast<unsigned long long>(r.calls), static_cast<unsigned long long>(r.refused),
+              static_cast<unsigned long long>(r.calls), static_cast<unsigned long long>(refused),
               static_cast<unsigned long long>(r.killed), r.exitStatus);
-  for (const auto& [what, n] : r.refusedBy) std::printf("  refused: %s x%llu\n", what.c_str(), static_cast<unsigned long long>(n));
-  return r.refused == 0 && r.killed == 0 && commandSucceeded(r) ? kExitOk : kExitFindings;
+  for (const auto& line : unforeseen) std::printf("%s\n", line.c_str());
+  for (const auto& line : ruled) std::printf("%s\n", line.c_str());
+  return refused == 0 && r.killed == 0 && commandSucceeded(r) ? kExitOk : kExitFindings;
 }
 
 // --enforce: the policy's seccomp filter and capability bound, then the command in place of ward (no tracing).
