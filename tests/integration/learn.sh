@@ -51,6 +51,20 @@ replay10() {
   echo "  $(basename "$f"): $ok of 10 replays with 0 refused, 0 killed ($(head -n 1 "$T/replay.log"))"
 }
 
+# 10 replays of a served workload: $1 is its session function (log, then ward learn arguments), $2 the
+# learned file, $3 the log of a replay.
+replay10_session() {
+  local session=$1 f=$2 log=$3 i ok=0
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    if "$session" "$log" --replay "$f" && grep -q ' 0 refused, 0 killed; ' "$log"; then
+      ok=$((ok + 1))
+    else
+      fail "$(basename "$f") replay $i"; cat "$log" >&2
+    fi
+  done
+  echo "  $(basename "$f"): $ok of 10 replays with 0 refused, 0 killed ($(grep '^replay ' "$log"))"
+}
+
 # ---- 1. a shell script: fork, pipes, files --------------------------------------------------------------
 cat >"$T/work.sh" <<EOF
 out=$T/out
@@ -111,15 +125,7 @@ httpd_session "$T/learn-httpd.log" --name t_web -o "$T/httpd.ward" || { fail "wa
 check_learned "$T/httpd.ward"
 grep -q "^    listen tcp $PORT;" "$T/httpd.ward" || fail "httpd: listen tcp $PORT is not learned"
 grep -q "read \"$T/www/index.html\";" "$T/httpd.ward" || fail "httpd: the page it served is not learned"
-ok=0
-for i in 1 2 3 4 5 6 7 8 9 10; do
-  if httpd_session "$T/replay-httpd.log" --replay "$T/httpd.ward" && grep -q ' 0 refused, 0 killed; ' "$T/replay-httpd.log"; then
-    ok=$((ok + 1))
-  else
-    fail "httpd replay $i"; cat "$T/replay-httpd.log" >&2
-  fi
-done
-echo "  httpd.ward: $ok of 10 replays with 0 refused, 0 killed ($(head -n 1 "$T/replay-httpd.log"))"
+replay10_session httpd_session "$T/httpd.ward" "$T/replay-httpd.log"
 httpd_session "$T/learn-httpd2.log" --name t_web -o "$T/httpd2.ward" || fail "ward learn (httpd, again)"
 diff <(rules "$T/httpd.ward") <(rules "$T/httpd2.ward") >"$T/det.diff" ||
   { fail "learning httpd twice gave different rules"; cat "$T/det.diff" >&2; }
@@ -162,15 +168,7 @@ if [ -n "$REDIS" ] && [ -n "$REDIS_BENCH" ] && [ -n "$REDIS_CLI" ]; then
   redis_session "$T/learn-redis.log" --name t_redis -o "$T/redis.ward" || { fail "ward learn (redis)"; cat "$T/learn-redis.log" >&2; }
   check_learned "$T/redis.ward"
   grep -q "^    listen tcp $RPORT;" "$T/redis.ward" || fail "redis: listen tcp $RPORT is not learned"
-  ok=0
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    if redis_session "$T/replay-redis.log" --replay "$T/redis.ward" && grep -q ' 0 refused, 0 killed; ' "$T/replay-redis.log"; then
-      ok=$((ok + 1))
-    else
-      fail "redis replay $i"; cat "$T/replay-redis.log" >&2
-    fi
-  done
-  echo "  redis.ward: $ok of 10 replays with 0 refused, 0 killed ($(grep '^replay ' "$T/replay-redis.log"))"
+  replay10_session redis_session "$T/redis.ward" "$T/replay-redis.log"
   grep '^  denied by its own rule' "$T/replay-redis.log" | sed 's/^/  /'
   grep -q "^  denied by its own rule at std/base.ward:[0-9]*: clone3 ERRNO(38)" "$T/replay-redis.log" ||
     fail "redis: glibc's clone3 attempts are not shown as denied by std/base's own rule"
