@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   antlr4 libantlr4-runtime-dev
   libseccomp-dev seccomp libapparmor-dev libselinux1-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # fuzzing and sanitizers (clang's libFuzzer)
   clang libclang-rt-14-dev

@@ -403,9 +403,9 @@ int cmdApparmorStatus() {
 // ---- import ------------------------------------------------------------------------------------------
 
 struct ImportArgs {
-  std::string kind;             // docker-seccomp | lxc-seccomp | docker-run
+  std::string kind;             // docker-seccomp | lxc-seccomp | docker-run | compose
   std::string file;
-  std::vector<std::string> rest;   // docker-run: the command line (file is its first word)
+  std::vector<std::string> rest;   // docker-run: the command line (file is its first word); compose: SERVICE
   std::string out;              // "" = stdout
   std::vector<std::string> caps;
   std::string name = "imported";
@@ -431,6 +431,13 @@ int cmdImport(const Global& g, const ImportArgs& a) {
     o.policyName = a.name;
     o.sourceName = fs::path(a.file).filename().string();
     imported = import::importDockerSeccomp(*text, o, s.diags);
+  } else if (a.kind == "compose") {
+    if (a.rest.size() != 1) {
+      std::fputs("ward: error: import compose needs FILE SERVICE\n", stderr);
+      return kExitInvalid;
+    }
+    const FileId f = s.sources.add(a.file, a.file, *text);
+    imported = import::importCompose(s.sources, f, a.rest[0], a.name == "imported" ? "app" : a.name, s.diags);
   } else {
     import::LxcOptions o;
     o.policyName = a.name;
@@ -587,11 +594,11 @@ int run(int argc, char** argv) {
 
   ImportArgs ia;
   auto* importCmd = app.add_subcommand("import", "turn a Docker or LXC seccomp profile into a .ward file");
-  importCmd->add_option("kind", ia.kind, "docker-seccomp, lxc-seccomp or docker-run")
+  importCmd->add_option("kind", ia.kind, "docker-seccomp, lxc-seccomp, docker-run or compose")
       ->required()
-      ->check(CLI::IsMember({"docker-seccomp", "lxc-seccomp", "docker-run"}));
+      ->check(CLI::IsMember({"docker-seccomp", "lxc-seccomp", "docker-run", "compose"}));
   importCmd->add_option("file", ia.file, "the profile (docker-run: `-- ARGS...`, the docker run command line)")->required();
-  importCmd->add_option("args", ia.rest, "docker-run: the rest of the command line");
+  importCmd->add_option("args", ia.rest, "docker-run: the rest of the command line; compose: the service");
   importCmd->add_option("-o,--output", ia.out, "write the .ward file here (default: standard output)");
   importCmd->add_option("--cap", ia.caps, "docker-seccomp: a capability of the container (repeat; default: Docker's 14)");
   importCmd->add_option("--name", ia.name, "the policy name")->capture_default_str();

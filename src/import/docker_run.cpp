@@ -98,8 +98,11 @@ class Importer {
  public:
   Importer(Parsed& p, Diagnostics& d) : p_(p), d_(d) { p_.caps.insert(dockerCaps().begin(), dockerCaps().end()); }
 
-  bool option(const std::string& opt, const std::string& v) {
-    const std::string from = "  // " + opt + " " + v;
+  // `origin`: where the option came from, written as the statement's comment ("" = the option itself);
+  // `at`: where errors point.
+  bool option(const std::string& opt, const std::string& v, const std::string& origin = {}, Span at = {}) {
+    at_ = at;
+    const std::string from = "  // " + (origin.empty() ? opt + " " + v : origin);
     if (opt == "--cap-add" || opt == "--cap-drop") return capability(opt == "--cap-add", v);
     if (opt == "--security-opt") return securityOpt(v, from);
     if (opt == "--pids-limit") return number(v, opt) && add(p_.limits, "pids " + v + ";" + from);
@@ -173,13 +176,14 @@ class Importer {
   Parsed& p_;
   Diagnostics& d_;
   std::optional<std::uint64_t> memory_, memorySwap_;
+  Span at_;
 
   static bool add(std::vector<std::string>& to, std::string line) {
     to.push_back(std::move(line));
     return true;
   }
   bool bad(const std::string& opt, const std::string& v, const std::string& want) {
-    d_.error(Code::E0304, {}, "docker run " + opt + " " + v + ": expected " + want);
+    d_.error(Code::E0304, at_, "docker run " + opt + " " + v + ": expected " + want);
     return false;
   }
   bool number(const std::string& v, const std::string& opt) {
@@ -214,7 +218,7 @@ class Importer {
       return true;
     }
     if (backend::common::capabilityNumber(v) < 0) {
-      d_.error(Code::E0304, {}, "docker run --cap-" + std::string(addCap ? "add" : "drop") + " " + v + ": unknown capability");
+      d_.error(Code::E0304, at_, "docker run --cap-" + std::string(addCap ? "add" : "drop") + " " + v + ": unknown capability");
       return false;
     }
     if (addCap) p_.caps.insert(v);
@@ -235,7 +239,7 @@ class Importer {
     if (startsWith(norm, "apparmor=") || startsWith(norm, "label=") || startsWith(norm, "systempaths="))
       return add(p_.header, "--security-opt " + v + ": ward writes its own AppArmor profile and SELinux label");
     (void)from;
-    d_.error(Code::E0304, {}, "docker run --security-opt " + v + ": unknown security option");
+    d_.error(Code::E0304, at_, "docker run --security-opt " + v + ": unknown security option");
     return false;
   }
   bool ulimit(const std::string& v, const std::string& from) {
@@ -293,62 +297,11 @@ class Importer {
   }
 };
 
-}  // namespace
-
-std::optional<Imported> importDockerRun(const std::vector<std::string>& args, const std::string& policyName,
-                                        Diagnostics& diags) {
-  Parsed p;
-  Importer imp(p, diags);
-  std::vector<std::string> command;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (i == 0 && (a == "docker" || a == "podman" || endsWith(a, "/docker") || endsWith(a, "/podman"))) continue;
-    if (a == "run" && i <= 1 && p.image.empty()) continue;
-    if (!p.image.empty()) {
-      command.push_back(a);
-      continue;
-    }
-    if (a.empty() || a[0] != '-') {
-      p.image = a;
-      continue;
-    }
-    std::string value;
-    bool hasValue = false;
-    if (auto eq = a.find('='); eq != std::string::npos && startsWith(a, "--")) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-      hasValue = true;
-    }
-    if (a == "--privileged") {
-      p.privileged = true;
-      p.identity.push_back("privileged \"imported: docker run --privileged\";");
-      p.capabilities.push_back("keep all;  // --privileged");
-      continue;
-    }
-    if (ignoredFlags().count(a)) continue;
-    const bool takes = ignoredWithValue().count(a) || modelled().count(a);
-    if (!takes) {
-      diags.error(Code::E0304, {}, "docker run option '" + a + "' is not known to `ward import docker-run`");
-      return std::nullopt;
-    }
-    if (!hasValue) {
-      if (i + 1 >= args.size()) {
-        diags.error(Code::E0304, {}, "docker run " + a + " needs a value");
-        return std::nullopt;
-      }
-      value = args[++i];
-    }
-    if (ignoredWithValue().count(a)) continue;
-    if (!imp.option(a, value)) return std::nullopt;
-  }
-  imp.finish();
-
-  std::string out = "// Imported by `ward import docker-run` from:\n//   docker run";
-  for (const auto& a : args) out += " " + a;
-  out += "\n// std/base's unprivileged container, plus what the command line gave the container. Tighten from here;\n"
-         "// `ward check` says what is open.\n";
+// The policy text for what the options gave the container.
+std::string writePolicy(const Parsed& p, const std::string& header, const std::string& policyName) {
+  std::string out = header;
   for (const auto& h : p.header) out += "// note: " + h + "\n";
-  if (!command.empty() || !p.image.empty()) out += "// image " + p.image + "\n";
+  if (!p.image.empty()) out += "// image " + p.image + "\n";
   out += "import \"std/base\";\n\npolicy " + policyName + " extends base.unprivileged {\n";
   auto section = [&](const std::string& name, const std::vector<std::string>& lines) {
     if (lines.empty()) return;
@@ -365,10 +318,72 @@ std::optional<Imported> importDockerRun(const std::vector<std::string>& args, co
   section("mounts", p.mounts);
   section("devices", p.devices);
   if (p.networkNone) section("network", {"none;  // --network none"});
-  out += "}\n";
+  return out + "}\n";
+}
+
+}  // namespace
+
+std::optional<Imported> importRunOptions(const std::vector<RunOption>& options, const RunSource& source,
+                                         Diagnostics& diags) {
+  Parsed p;
+  p.image = source.image;
+  Importer imp(p, diags);
+  for (const auto& o : options) {
+    if (o.option == "--privileged") {
+      p.privileged = true;
+      p.identity.push_back("privileged \"imported: " + (o.origin.empty() ? "docker run --privileged" : o.origin) + "\";");
+      p.capabilities.push_back("keep all;  // " + (o.origin.empty() ? "--privileged" : o.origin));
+      continue;
+    }
+    if (ignoredFlags().count(o.option) || ignoredWithValue().count(o.option)) continue;
+    if (!modelled().count(o.option)) {
+      diags.error(Code::E0304, o.at, source.tool + " option '" + o.option + "' is not known to `ward import " + source.command + "`");
+      return std::nullopt;
+    }
+    if (!imp.option(o.option, o.value, o.origin, o.at)) return std::nullopt;
+  }
+  imp.finish();
   Imported r;
-  r.ward = std::move(out);
+  r.ward = writePolicy(p, source.header, source.policyName);
   return r;
+}
+
+std::optional<Imported> importDockerRun(const std::vector<std::string>& args, const std::string& policyName,
+                                        Diagnostics& diags) {
+  RunSource source;
+  source.policyName = policyName;
+  std::vector<RunOption> options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (i == 0 && (a == "docker" || a == "podman" || endsWith(a, "/docker") || endsWith(a, "/podman"))) continue;
+    if (a == "run" && i <= 1 && source.image.empty()) continue;
+    if (!source.image.empty()) break;   // the image's command
+    if (a.empty() || a[0] != '-') {
+      source.image = a;
+      continue;
+    }
+    std::string value;
+    bool hasValue = false;
+    if (auto eq = a.find('='); eq != std::string::npos && startsWith(a, "--")) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      hasValue = true;
+    }
+    const bool takes = ignoredWithValue().count(a) || modelled().count(a);
+    if (takes && !hasValue) {
+      if (i + 1 >= args.size()) {
+        diags.error(Code::E0304, {}, "docker run " + a + " needs a value");
+        return std::nullopt;
+      }
+      value = args[++i];
+    }
+    options.push_back({a, value, {}, {}});
+  }
+  source.header = "// Imported by `ward import docker-run` from:\n//   docker run";
+  for (const auto& a : args) source.header += " " + a;
+  source.header += "\n// std/base's unprivileged container, plus what the command line gave the container. Tighten from here;\n"
+                   "// `ward check` says what is open.\n";
+  return importRunOptions(options, source, diags);
 }
 
 }  // namespace ward::import

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/diagnostics.h"
+#include "base/source.h"
 #include "ir/policy.h"
 
 namespace ward::import {
@@ -56,6 +57,26 @@ std::optional<Imported> importLxcSeccomp(const std::string& text, const LxcOptio
 // meant to be checked and compiled. E0304 on an option it does not know or a malformed value.
 std::optional<Imported> importDockerRun(const std::vector<std::string>& args, const std::string& policyName,
                                         Diagnostics& diags);
+
+// The model under both: docker run options, each with where it came from, as that policy. `origin`, when
+// set, is the statement's comment ("cap_add (compose.yaml:7)") and `at` where its errors point; "--privileged"
+// and the other flags have no value.
+struct RunOption {
+  std::string option, value, origin;
+  Span at;
+};
+struct RunSource {
+  std::string tool = "docker run", command = "docker-run";   // named in errors
+  std::string header;                                        // comment lines above the policy
+  std::string image, policyName = "app";
+};
+std::optional<Imported> importRunOptions(const std::vector<RunOption>& options, const RunSource& source,
+                                         Diagnostics& diags);
+
+// `ward import compose FILE SERVICE`: a Compose file's service as the docker run options it means, imported
+// as above (import/compose.cpp). `file` is in `sources` (errors, bad YAML included, point into it).
+std::optional<Imported> importCompose(const SourceManager& sources, FileId file, const std::string& service,
+                                      const std::string& policyName, Diagnostics& diags);
 
 // Convenience wrappers: just the .ward text ("" on error).
 std::string importDockerSeccomp(const std::string& json, const std::vector<std::string>& capabilities, Diagnostics& diags);
