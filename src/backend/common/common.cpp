@@ -3,6 +3,7 @@
 #include "base/capabilities.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -395,5 +396,7 @@ std::vector<std::string> mountFlags(const ir::Mount& m) {
 bool isSingleLine(std::string_view text) {
   return text.find_first_of(std::string_view("\n\r\0", 3)) == std::string_view::npos;
 }
+
+std::string yamlString(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
 
 }  // namespace ward::backend::common

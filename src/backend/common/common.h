@@ -132,5 +132,8 @@ std::string quantity(std::uint64_t bytes);
 
 // True when the text can be written on one config line (no NUL, CR or LF).
 bool isSingleLine(std::string_view text);
+// A YAML double-quoted scalar (a JSON string is one): what LXD profiles, Compose and Pod manifests quote with.
+// Throws nlohmann::json::type_error on text that is not UTF-8 (YAML must be Unicode).
+std::string yamlString(std::string_view text);
 
 }  // namespace ward::backend::common

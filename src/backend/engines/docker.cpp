@@ -11,8 +11,7 @@ namespace ward::backend::engines {
 
 namespace {
 
-// YAML double-quoted scalars are JSON strings.
-std::string q(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string q(const std::string& s) { return common::yamlString(s); }
 
 std::string tmpfsOptions(const Tmpfs& t) {
   std::string o = t.readOnly ? "ro" : "rw";

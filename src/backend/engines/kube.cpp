@@ -16,7 +16,7 @@ namespace ward::backend::engines {
 
 namespace {
 
-std::string q(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string q(const std::string& s) { return common::yamlString(s); }
 
 // Kubernetes quantities: bytes as an integer, CPUs in millicores.
 std::string millicores(const std::string& cpus) {

@@ -265,23 +265,7 @@ bool refusedRawKey(std::string_view k) {
   return false;
 }
 
-std::string yamlQuote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
-}
+std::string yamlQuote(std::string_view text) { return common::yamlString(text); }
 
 std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
