@@ -46,3 +46,22 @@ set -e
 left=$(find "$work" -name '*ward-staging*' | head -3)
 [[ -z $left ]] || fail "staging files left behind: $left"
 echo "ok: a broken last policy writes nothing (exit 2 at broken.ward:$line), earlier outputs unchanged"
+
+# A rebuild through the command line, as make or CMake runs it: `ward compile` of the unchanged fleet into the
+# same directory rewrites nothing (each file keeps its inode and mtime); a changed limit in one policy
+# rewrites only what carries it (its LXC config, its OCI fragment) and the manifest.
+inodes() { (cd "$work/out" && stat -c '%n %i %Y' -- *) | sort; }
+inodes >"$work/ino1"
+sleep 1   # a rewrite would show in the mtime
+run -o "$work/out" "$work/fleet.ward" >/dev/null || fail "the recompile failed"
+inodes >"$work/ino2"
+cmp -s "$work/ino1" "$work/ino2" || fail "a recompile of the unchanged fleet rewrote: $(diff "$work/ino1" "$work/ino2" | grep '^>' | head -3)"
+sed -i '0,/limits { memory 64MiB;/s//limits { memory 80MiB;/' "$work/fleet.ward"
+changed=$(grep -B3 'memory 80MiB' "$work/fleet.ward" | sed -n 's/^policy \([a-z_0-9]*\) .*/\1/p')
+[[ -n $changed ]] || fail "the test's edit found no policy"
+run -o "$work/out" "$work/fleet.ward" >/dev/null || fail "the compile after an edit failed"
+inodes >"$work/ino3"
+rewritten=$({ diff "$work/ino2" "$work/ino3" || true; } | sed -n 's/^> \([^ ]*\) .*/\1/p' | sort | tr '\n' ' ')
+[[ $rewritten == "$changed.lxc.conf $changed.oci.json manifest.json " ]] ||
+  fail "after one policy's memory limit changed, rewritten: '$rewritten' (want $changed.lxc.conf, $changed.oci.json, manifest.json)"
+echo "ok: a recompile rewrites nothing; one changed limit rewrites $rewritten"
