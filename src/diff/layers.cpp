@@ -119,6 +119,11 @@ void compareMounts(const ir::Policy& a, const ir::Policy& b, Out& out) {
   compareFsMode("proc", a.files.proc, b.files.proc, out);
   compareFsMode("sys", a.files.sys, b.files.sys, out);
   compareFsMode("cgroup", a.files.cgroup, b.files.cgroup, out);
+  const auto& ra = a.files.rootReadOnly;
+  const auto& rb = b.files.rootReadOnly;
+  if (ra.value != rb.value)
+    addDiff(out, Layer::Mounts, rb.value ? Direction::Narrower : Direction::Wider,
+            std::string("root ") + (ra.value ? "ro" : "rw") + " -> " + (rb.value ? "ro" : "rw"), ra.span, rb.span);
   auto paths = [](const std::vector<std::string>& v) {
     Keyed k;
     for (const auto& p : v) k[p] = {p, {}};

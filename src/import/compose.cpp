@@ -22,7 +22,7 @@ const std::set<std::string>& ignoredKeys() {
       "image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose", "restart",
       "container_name", "hostname", "domainname", "labels", "logging", "depends_on", "networks", "healthcheck",
       "working_dir", "stdin_open", "tty", "init", "stop_signal", "stop_grace_period", "extra_hosts", "dns",
-      "dns_search", "platform", "read_only", "profiles", "secrets", "configs", "links", "pull_policy",
+      "dns_search", "platform", "profiles", "secrets", "configs", "links", "pull_policy",
       "mac_address", "shm_size", "group_add", "annotations", "scale", "runtime"};
   return s;
 }
@@ -90,6 +90,12 @@ class Reader {
       if (!scalar(v, key)) return false;
       if (v.Scalar() == "true") add("--privileged", "", key, keyNode);
       else if (v.Scalar() != "false") return bad(v, "compose privileged: expected true or false");
+      return true;
+    }
+    if (key == "read_only") {
+      if (!scalar(v, key)) return false;
+      if (v.Scalar() == "true") add("--read-only", "", key, keyNode);
+      else if (v.Scalar() != "false") return bad(v, "compose read_only: expected true or false");
       return true;
     }
     if (key == "sysctls") return pairs(v, key, "--sysctl");

@@ -335,6 +335,15 @@ std::optional<Imported> importRunOptions(const std::vector<RunOption>& options, 
       p.capabilities.push_back("keep all;  // " + (o.origin.empty() ? "--privileged" : o.origin));
       continue;
     }
+    if (o.option == "--read-only") {   // a flag; --read-only=true|false as Docker's boolean flags take
+      if (o.value == "false") continue;
+      if (!o.value.empty() && o.value != "true") {
+        diags.error(Code::E0304, o.at, source.tool + " --read-only=" + o.value + ": expected true or false");
+        return std::nullopt;
+      }
+      p.mounts.insert(p.mounts.begin(), "root ro;  // " + (o.origin.empty() ? "--read-only" : o.origin));
+      continue;
+    }
     if (ignoredFlags().count(o.option) || ignoredWithValue().count(o.option)) continue;
     if (!modelled().count(o.option)) {
       diags.error(Code::E0304, o.at, source.tool + " option '" + o.option + "' is not known to `ward import " + source.command + "`");

@@ -171,7 +171,8 @@ struct Dumper {
                         {"span", span(m.span)}});
     auto fsMode = [&](const Located<FsMode>& l) { return json{{"value", fsModeName(l.value)}, {"span", span(l.span)}}; };
     j["files"] = {{"rules", frules}, {"mounts", mounts}, {"proc", fsMode(p.files.proc)}, {"sys", fsMode(p.files.sys)},
-                  {"cgroup", fsMode(p.files.cgroup)}};
+                  {"cgroup", fsMode(p.files.cgroup)},
+                  {"root", {{"value", p.files.rootReadOnly.value ? "ro" : "rw"}, {"span", span(p.files.rootReadOnly.span)}}}};
 
     json devices = json::array();
     for (const auto& d : p.devices)

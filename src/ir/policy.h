@@ -71,6 +71,9 @@ struct Filesystems {
   Located<FsMode> proc{FsMode::Mixed, {}};
   Located<FsMode> sys{FsMode::Ro, {}};
   Located<FsMode> cgroup{FsMode::Mixed, {}};
+  // `root ro|rw;`: the container's root file system read-only (true) or writable (the default; the span
+  // is invalid unless a statement said it).
+  Located<bool> rootReadOnly{false, {}};
 };
 
 // ---- devices ---------------------------------------------------------------------------------------

@@ -302,6 +302,8 @@ void mountSyscallRules(const ir::Policy& p, Out& out) {
   }
   out.add("deny remount @{PROC}/{,**},", base, "ward base: MNT-PROC-REMOUNT, /proc stays as the runtime mounted it");
   out.add("deny remount /sys/{,**},", base, "ward base: ESC-SYSFS-RW, /sys stays as the runtime mounted it");
+  if (p.files.rootReadOnly.value)   // a deny wins over any allow, a raw `mount,` included
+    out.add("deny remount /,", p.files.rootReadOnly.span, "mounts root ro: the root file system stays read-only");
   out.add("mount fstype=tmpfs,", base, "ward base: scratch filesystems (needs sys_admin in the container)");
   out.add("mount fstype=mqueue,", base, "ward base: POSIX message queues (needs sys_admin in the container)");
   for (const auto& d : p.devices) {

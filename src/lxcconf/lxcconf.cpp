@@ -548,4 +548,17 @@ std::optional<MountEntry> parseMountEntry(std::string_view value) {
   return m;
 }
 
+bool rootfsReadOnly(std::string_view options) {
+  bool ro = false;
+  while (!options.empty()) {
+    const auto c = options.find(',');
+    const std::string_view o = trim(options.substr(0, c));
+    if (o == "ro") ro = true;
+    else if (o == "rw") ro = false;
+    if (c == std::string_view::npos) break;
+    options.remove_prefix(c + 1);
+  }
+  return ro;
+}
+
 }  // namespace ward::lxcconf

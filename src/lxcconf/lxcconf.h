@@ -161,4 +161,8 @@ struct MountEntry {
 };
 std::optional<MountEntry> parseMountEntry(std::string_view value);
 
+// Whether lxc.rootfs.options (comma-separated mount options, e.g. "ro,idmap=container") makes the root file
+// system read-only: the last of `ro` and `rw` wins, as in mount(8).
+bool rootfsReadOnly(std::string_view options);
+
 }  // namespace ward::lxcconf

@@ -232,6 +232,7 @@ class Interp {
   // identity, mounts (sections_identity.cpp)
   void identityIdmap(const Args& a, const ast::Statement& st);
   void mountsFs(const Args& a, const std::string& verb, const Span& sp);
+  void mountsRoot(const Args& a, const Span& sp);
   bool mountOptions(const Args& a, std::size_t i, ir::Mount& mt, const Span& sp);
   // syscalls (sections_syscalls.cpp)
   void syscallsFallback(const Args& a, const std::string& verb, const Span& sp);

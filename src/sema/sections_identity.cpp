@@ -161,6 +161,7 @@ void Interp::mounts(const ast::Statement& st, const std::string& verb) {
   Args a = argsOf(st);
   Span sp = st.span;
   if (verb == "proc" || verb == "sys" || verb == "cgroup") return mountsFs(a, verb, sp);
+  if (verb == "root") return mountsRoot(a, sp);
   ir::Mount mt;
   mt.span = sp;
   std::size_t i = 0;
@@ -217,6 +218,18 @@ void Interp::mountsFs(const Args& a, const std::string& verb, const Span& sp) {
     auto& f = which == "proc" ? p.files.proc : which == "sys" ? p.files.sys : p.files.cgroup;
     f = {m, sp};
   });
+}
+
+// root ro|rw
+void Interp::mountsRoot(const Args& a, const Span& sp) {
+  const Value* v = want(a.terms.empty() ? nullptr : a.terms[0], VK::Ident, "`ro` or `rw`", sp);
+  if (!v || !noMore(a, 1)) return;
+  if (v->text != "ro" && v->text != "rw") {
+    err(Code::E0304, v->span, "`root` takes ro or rw, not " + q(v->text) + suggest(v->text, {"ro", "rw"}));
+    return;
+  }
+  const bool ro = v->text == "ro";
+  single("mounts.root", "`root`", v->text, sp, [ro, sp](ir::Policy& p) { p.files.rootReadOnly = {ro, sp}; });
 }
 
 // The options after a bind or tmpfs mount's paths, from term `i` on; false when one is reported.

@@ -938,6 +938,7 @@ void forEachSpan(ir::Policy& p, F&& f) {
   f(p.files.proc.span);
   f(p.files.sys.span);
   f(p.files.cgroup.span);
+  f(p.files.rootReadOnly.span);
   for (auto& d : p.devices) f(d.span);
   auto& n = p.network;
   f(n.noneSpan);

@@ -653,8 +653,10 @@ void auditLxc(Ctx& c, const std::string& path) {
       c.note("mounts: lxc.mount.fstab not read: " + err);
     }
   }
-  if (auto ro = cfg.get("lxc.rootfs.options"); ro && !ro->value.empty())
+  if (auto ro = cfg.get("lxc.rootfs.options"); ro && !ro->value.empty()) {
     c.raw("lxc.rootfs.options", ro->value, c.at(ro->where));
+    if (lxcconf::rootfsReadOnly(ro->value)) p.files.rootReadOnly = {true, c.at(ro->where)};
+  }
 
   // cgroup: devices (v1 keys when the config has them, else v2), limits
   auto v1 = cfg.withPrefix("lxc.cgroup.devices."), v2 = cfg.withPrefix("lxc.cgroup2.devices.");
@@ -900,6 +902,8 @@ void auditOci(Ctx& c, FileId id) {
       }
     }
   }
+  if (j.contains("root") && j["root"].is_object() && j["root"].value("readonly", false) == true)
+    p.files.rootReadOnly = {true, span("/root/readonly")};
   if (auto rp = j.contains("linux") ? lin.value("rootfsPropagation", std::string()) : std::string();
       rp == "shared" || rp == "rshared")
     c.raw("lxc.rootfs.options", rp + " (linux.rootfsPropagation)", span("/linux/rootfsPropagation"));

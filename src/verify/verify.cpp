@@ -16,6 +16,7 @@
 #include "backend/common/common.h"
 #include "backend/seccomp/bpf_interp.h"
 #include "base/paths.h"
+#include "lxcconf/lxcconf.h"
 #include "verify/apparmor_rules.h"
 #include "base/strings.h"
 
@@ -70,6 +71,8 @@ struct Model {
   Span aaSpan;
   // filesystems
   ir::Located<ir::FsMode> proc, sys, cgroup;
+  ir::Located<bool> rootReadOnly;   // `root ro`, or an lxc.rootfs.options with ro
+  std::string rootWhy;
   std::string procWhy, sysWhy, cgroupWhy;
   std::vector<std::string> masked, readonly;
   std::vector<Bind> binds;
@@ -155,8 +158,10 @@ void applyRawKeys(Model& m) {
         m.binds.push_back(b);
         if (opts.count("shared") || opts.count("rshared")) m.sharedPropagation.emplace_back(raw.span, text);
       }
-    } else if (k == "lxc.rootfs.options" && (v.find("shared") != std::string::npos)) {
-      m.sharedPropagation.emplace_back(raw.span, text);
+    } else if (k == "lxc.rootfs.options") {
+      if (v.find("shared") != std::string::npos) m.sharedPropagation.emplace_back(raw.span, text);
+      m.rootReadOnly = {lxcconf::rootfsReadOnly(v), raw.span};   // the raw key replaces ward's own
+      m.rootWhy = text;
     } else if (k == "lxc.cgroup.devices.allow" || k == "lxc.cgroup2.devices.allow") {
       auto f = words(v);
       ir::DeviceRule d;
@@ -273,6 +278,7 @@ Model buildModel(const ir::Policy& p, const std::vector<backend::Artifact>& arti
   m.proc = p.files.proc;
   m.sys = p.files.sys;
   m.cgroup = p.files.cgroup;
+  m.rootReadOnly = p.files.rootReadOnly;
   m.masked = p.mechanism.maskedPaths;
   m.readonly = p.mechanism.readonlyPaths;
   for (const auto& mt : p.files.mounts) {
@@ -623,6 +629,13 @@ LayerVerdict evalPath(const Model& m, const PathNeed& n) {
       case ir::FsMode::Rw: return verdict(m, Layer::Mount, false, text + ": /sys writable", span);
     }
   }
+  // The root file system: a read-only root blocks a write (ward's `root ro`, OCI root.readonly, LXC's
+  // lxc.rootfs.options = ro); what a writable root lets the container do there is not the mount layer's
+  // to judge.
+  if (write && m.rootReadOnly.value)
+    return verdict(m, Layer::Mount, true,
+                   (m.rootWhy.empty() ? std::string("root ro") : m.rootWhy) + ": the root file system is read-only",
+                   m.orPolicy(m.rootReadOnly.span));
   LayerVerdict v = notEvaluated(m, Layer::Mount, n.path + " is on the container's root filesystem", m.p.span);
   return v;
 }

@@ -28,7 +28,7 @@ syn match   wardSection     "\<\(identity\|files\|mounts\|devices\|network\|capa
 " Verbs and values
 syn keyword wardAction      allow deny kill kill_thread trap log errno default arch foreign
 syn keyword wardVerb        read write append exec link lock owner keep drop listen connect unix raw packet
-syn keyword wardVerb        netlink families bridge ipv6 ipv6_router_advertisements none bind at tmpfs proc sys cgroup
+syn keyword wardVerb        netlink families bridge ipv6 ipv6_router_advertisements none bind at tmpfs proc sys cgroup root
 syn keyword wardVerb        idmap no_new_privs privileged user role type level categories profile flags
 syn keyword wardVerb        nesting rule set hook accept baseline fail_on
 syn keyword wardValue       on off auto all any ro rw mixed tcp udp char block unlimited critical high medium

@@ -269,6 +269,9 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
   w.section("mounts");
   const auto& fs = p.files;
   w.key("lxc.mount.auto", "", ps, "clear inherited lxc.mount.auto");
+  // LXC bind-mounts the rootfs and remounts it read-only before the mounts below, which stay writable as
+  // they say. Every mount target must exist in the image then (create=dir cannot make one).
+  if (fs.rootReadOnly.value) w.key("lxc.rootfs.options", "ro", fs.rootReadOnly.span, "mounts root ro");
   if (fs.proc.value == ir::FsMode::Ro) {
     // LXC has no proc:ro; mount a read-only proc instead.
     w.key("lxc.mount.entry", "proc proc proc ro,nosuid,nodev,noexec,create=dir 0 0", fs.proc.span, "mounts proc ro");

@@ -81,6 +81,7 @@ std::string argsText(const ir::Policy& p, const Model& m) {
   for (const auto& u : m.ulimits)
     a.add(fmt::format("--ulimit={}={}:{}", u.name, u.soft, u.hard), comment(p, u.span, "limits " + u.name));
   for (const auto& s : m.sysctls) a.add("--sysctl=" + s.value, s);
+  if (m.readOnlyRoot) a.add("--read-only", *m.readOnlyRoot);
   for (const auto& t : m.tmpfs) a.add("--tmpfs=" + t.target + ":" + tmpfsOptions(t), comment(p, t.span, "mounts tmpfs " + t.target));
   for (const auto& b : m.binds)
     a.add("--mount=" + bindOption(b), comment(p, b.span, "mounts bind " + b.source + " at " + b.target));
@@ -132,6 +133,7 @@ std::string composeText(const ir::Policy& p, const Model& m) {
       line(6, q(s.value.substr(0, eq)) + ": " + q(s.value.substr(eq + 1)), comment(p, s));
     }
   }
+  if (m.readOnlyRoot) line(4, "read_only: true", comment(p, *m.readOnlyRoot));
   if (!m.tmpfs.empty()) {
     line(4, "tmpfs:", "");
     for (const auto& t : m.tmpfs) line(6, "- " + q(t.target + ":" + tmpfsOptions(t)), comment(p, t.span, "mounts tmpfs " + t.target));

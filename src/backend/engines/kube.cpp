@@ -41,6 +41,7 @@ void containerSecurity(Yaml& y, const ir::Policy& p, const Model& m) {
   y.line(6, "securityContext:");
   y.line(8, fmt::format("allowPrivilegeEscalation: {}", m.noNewPrivs.value == "true" ? "false" : "true"), m.noNewPrivs);
   y.line(8, "privileged: false");
+  if (m.readOnlyRoot) y.line(8, "readOnlyRootFilesystem: true", *m.readOnlyRoot);
   y.line(8, "capabilities:");
   y.line(10, "drop: [ALL]", "capabilities: only those kept below");
   if (!m.capabilities.empty()) {

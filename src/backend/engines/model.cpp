@@ -136,6 +136,7 @@ void filesystem(Model& m, const ir::Policy& p) {
     if (engineSysctl(s.key)) m.sysctls.push_back({s.key + "=" + s.value, s.span, s.why});
     else gap(m, Engine::All, p, s.span, "sysctl " + s.key + ": outside the engines' namespaced allow-list");
   }
+  if (p.files.rootReadOnly.value) m.readOnlyRoot = Item{"true", p.files.rootReadOnly.span, "mounts root ro"};
   for (const auto& mt : p.files.mounts) {
     if (mt.kind == ir::Mount::Kind::Tmpfs) {
       m.tmpfs.push_back({mt.target, mt.sizeBytes, mt.mode, mt.readOnly, mt.noexec, mt.span});

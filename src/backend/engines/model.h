@@ -71,6 +71,7 @@ struct Model {
   std::optional<Item> pids, memory, memorySwap, cpus, cpuShares, cpuset, blkioWeight;
   std::vector<Ulimit> ulimits;
   std::vector<Item> sysctls;             // value "key=value"
+  std::optional<Item> readOnlyRoot;      // `root ro`: --read-only, read_only, readOnlyRootFilesystem
   std::vector<Tmpfs> tmpfs;
   std::vector<Bind> binds;
   std::vector<Device> devices;

@@ -176,6 +176,12 @@ bool route(Profile& prof, const ir::Policy& p, const LxcLine& l, Diagnostics& di
   // through it); ward's modes are added to LXD's proc:rw sys:rw instead. LXC ORs the flags: proc:mixed
   // stays mixed (/proc/sys read-only, seen under LXD 5.0.2), sys:ro with sys:rw is sys:mixed (docs/lxd.md).
   if (k == "lxc.mount.auto" && l.value.empty()) return false;
+  if (k == "lxc.rootfs.options" && p.files.rootReadOnly.value && l.why == "mounts root ro") {
+    diags.warning(Code::W0008, l.span,
+                  "LXD has no read-only root file system: raw.lxc's lxc.rootfs.options would replace the options "
+                  "LXD sets on the rootfs itself (idmap=container with idmapped mounts); the LXD profile leaves it out");
+    return false;
+  }
   if (refusedRawKey(k)) {
     diags.warning(Code::W0008, l.span,
                   fmt::format("LXD refuses '{}' in raw.lxc; the LXD profile leaves it out{}", k,

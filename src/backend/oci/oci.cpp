@@ -38,6 +38,12 @@ class Builder {
     process(doc["process"]);
     linux(doc["linux"]);
     mounts(doc["mounts"]);
+    // root.readonly only when the policy says `root`: a fragment that did not leaves the bundle's own choice.
+    if (p_.files.rootReadOnly.span.valid()) {
+      doc["root"] = {{"readonly", p_.files.rootReadOnly.value}};
+      source("root.readonly", p_.files.rootReadOnly.span,
+             p_.files.rootReadOnly.value ? "mounts root ro" : "mounts root rw");
+    }
     annotations_["org.ward.policy"] = p_.name;
     if (!p_.sources.empty()) annotations_["org.ward.source"] = p_.sources[0].displayName;
     doc["annotations"] = annotations_;

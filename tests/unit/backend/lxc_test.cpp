@@ -295,5 +295,14 @@ TEST(Lxc, Deterministic) {
   EXPECT_EQ(emitText(ward::testing::webPolicy()), emitText(ward::testing::webPolicy()));
 }
 
+TEST(Lxc, ReadOnlyRootIsARootfsOption) {
+  ir::Policy p = ward::testing::webPolicy();
+  EXPECT_EQ(emitText(p).find("lxc.rootfs.options"), std::string::npos);   // rw: LXC's default, nothing written
+  p.files.rootReadOnly = {true, ward::testing::lineSpan(44)};
+  const std::string text = emitText(p);
+  EXPECT_TRUE(has(text, "lxc.rootfs.options = ro")) << text;
+  EXPECT_EQ(commentAbove(text, "lxc.rootfs.options = ro"), "# examples/web.ward:44 mounts root ro");
+}
+
 }  // namespace
 }  // namespace ward::backend::lxc

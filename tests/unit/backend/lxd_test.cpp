@@ -122,5 +122,22 @@ TEST(LxdProfile, YamlQuoting) {
   EXPECT_FALSE(refusedRawKey("lxc.cap.drop"));
 }
 
+TEST(LxdProfile, ReadOnlyRootIsALocatedWarningNotARawKey) {
+  ir::Policy p = testing::webPolicy();
+  p.files.rootReadOnly = {true, testing::lineSpan(44)};
+  Diagnostics d;
+  const std::string y = emitText(p, d);
+  EXPECT_EQ(y.find("lxc.rootfs.options"), std::string::npos) << y;
+  bool warned = false;
+  for (const auto& i : d.items())
+    warned = warned || (i.code == "W0008" && i.span.line == 44 && i.message.find("read-only root") != std::string::npos);
+  EXPECT_TRUE(warned);
+  // A raw key the user wrote still goes to raw.lxc.
+  p.files.rootReadOnly = {};
+  p.lxc.raw.push_back({"lxc.rootfs.options", "ro", testing::lineSpan(45)});
+  Diagnostics d2;
+  EXPECT_TRUE(has(emitText(p, d2), "    lxc.rootfs.options = ro"));
+}
+
 }  // namespace
 }  // namespace ward::backend::lxd

@@ -174,5 +174,16 @@ TEST(Oci, StableAndPretty) {
   static_assert(!std::is_invocable_v<decltype(&emit), const ir::Policy&, const Options&, Diagnostics&>);
 }
 
+TEST(Oci, RootReadonlyOnlyWhenThePolicySaysRoot) {
+  ir::Policy p = ward::testing::webPolicy();
+  EXPECT_FALSE(emitJson(p).contains("root"));   // unsaid: the bundle's own root.readonly stays
+  p.files.rootReadOnly = {true, ward::testing::lineSpan(44)};
+  json j = emitJson(p);
+  EXPECT_EQ(j["root"], (json{{"readonly", true}}));
+  EXPECT_EQ(j["annotations"]["org.ward.source.root.readonly"], "examples/web.ward:44 mounts root ro");
+  p.files.rootReadOnly = {false, ward::testing::lineSpan(44)};
+  EXPECT_EQ(emitJson(p)["root"], (json{{"readonly", false}}));
+}
+
 }  // namespace
 }  // namespace ward::backend::oci

@@ -82,6 +82,7 @@ const Change kChanges[] = {
     {"limits { pids 16; }", Layer::Limits, Direction::Narrower},
     {"mounts { bind \"/srv/x\" at \"/x\" ro; }", Layer::Mounts, Direction::Wider},
     {"mounts { proc rw; }", Layer::Mounts, Direction::Wider},
+    {"mounts { root ro; }", Layer::Mounts, Direction::Narrower},
     {"identity { no_new_privs off; }", Layer::NoNewPrivs, Direction::Wider},
     {"devices { allow \"/dev/fuse\" rw; }", Layer::Devices, Direction::Wider},
     {"sysctl { net.ipv4.tcp_fin_timeout = 15; }", Layer::Sysctls, Direction::PossiblyWider},

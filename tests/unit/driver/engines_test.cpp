@@ -49,7 +49,7 @@ struct Built {
   }
 };
 
-std::unique_ptr<Built> build(std::optional<bool> apparmor = std::nullopt) {
+std::unique_ptr<Built> build(std::optional<bool> apparmor = std::nullopt, const char* policy = kPolicy) {
   auto b = std::make_unique<Built>();
   driver::CompileOptions o;
   o.outDir = "/nonexistent/out";
@@ -63,7 +63,7 @@ std::unique_ptr<Built> build(std::optional<bool> apparmor = std::nullopt) {
   o.load.includeDirs = {std::string(WARD_SOURCE_DIR) + "/stdlib"};
   char tmpl[] = "/tmp/ward-engines-test.XXXXXX";
   b->dir = ::mkdtemp(tmpl);
-  std::ofstream(b->dir + "/etest.ward") << kPolicy;
+  std::ofstream(b->dir + "/etest.ward") << policy;
   b->result = driver::build(b->session, {b->dir + "/etest.ward"}, o);
   EXPECT_TRUE(b->result.ok);
   return b;
@@ -166,6 +166,23 @@ TEST(Engines, WhatAnEngineCannotSayIsAWarningAtItsLine) {
   EXPECT_TRUE(memoryHigh);
   EXPECT_TRUE(pidsInKube);
   EXPECT_FALSE(b->session.diags.hasErrors());
+}
+
+// `root ro` in every engine's words, at its line.
+TEST(Engines, ReadOnlyRoot) {
+  EXPECT_EQ(build()->artifact("etest.docker.args").find("--read-only"), std::string::npos);
+  auto b = build(std::nullopt, R"(import "std/base";
+
+policy etest extends base.unprivileged {
+  mounts { root ro; tmpfs "/tmp" size 16MiB; }
+}
+)");
+  EXPECT_NE(b->artifact("etest.docker.args").find("\n--read-only  # etest.ward:4 mounts root ro\n"), std::string::npos)
+      << b->artifact("etest.docker.args");
+  EXPECT_NE(b->artifact("etest.compose.yaml").find("\n    read_only: true  # etest.ward:4 mounts root ro\n"),
+            std::string::npos) << b->artifact("etest.compose.yaml");
+  EXPECT_NE(b->artifact("etest.kube.yaml").find("\n        readOnlyRootFilesystem: true  # etest.ward:4 mounts root ro\n"),
+            std::string::npos) << b->artifact("etest.kube.yaml");
 }
 
 }  // namespace

@@ -69,5 +69,15 @@ TEST(ImportCompose, ErrorsAreLocated) {
   EXPECT_FALSE(ComposeRun("services:\n  web:\n    ulimits: {nofile: [1, 2]}\n", "web").result);
 }
 
+TEST(ImportCompose, ReadOnlyRoot) {
+  ComposeRun r("services:\n  s:\n    read_only: true\n    tmpfs: [/tmp]\n", "s");
+  ASSERT_TRUE(r.result) << r.where();
+  EXPECT_NE(r.result->ward.find("root ro;  // read_only (compose.yaml:3)"), std::string::npos) << r.result->ward;
+  ComposeRun off("services:\n  s:\n    read_only: false\n", "s");
+  ASSERT_TRUE(off.result);
+  EXPECT_EQ(off.result->ward.find("root "), std::string::npos) << off.result->ward;
+  EXPECT_EQ(ComposeRun("services:\n  s:\n    read_only: maybe\n", "s").where(), "3:16");
+}
+
 }  // namespace
 }  // namespace ward::import

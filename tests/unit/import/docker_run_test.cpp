@@ -65,5 +65,15 @@ TEST(ImportDockerRun, UnknownOptionsAndBadValuesAreErrors) {
   EXPECT_TRUE(d.hasErrors());
 }
 
+TEST(ImportDockerRun, ReadOnlyRoot) {
+  const std::string w = imported({"--read-only", "--tmpfs", "/tmp:size=16m", "busybox"});
+  EXPECT_NE(w.find("  mounts {\n    root ro;  // --read-only\n    tmpfs \"/tmp\" size 16MiB;"), std::string::npos) << w;
+  EXPECT_NE(imported({"--read-only=true", "busybox"}).find("root ro;"), std::string::npos);
+  EXPECT_EQ(imported({"--read-only=false", "busybox"}).find("root "), std::string::npos);
+  Diagnostics d;
+  EXPECT_EQ(imported({"--read-only=maybe", "busybox"}, &d), "");
+  EXPECT_TRUE(d.hasErrors());
+}
+
 }  // namespace
 }  // namespace ward::import

@@ -666,5 +666,16 @@ TEST(LowerPaths, QuotingAndLiterals) {
   EXPECT_EQ(apparmorLiteral("/srv/a[1]*"), "/srv/a\\[1\\]\\*");
 }
 
+TEST(LowerAppArmor, ReadOnlyRootIsNeverRemounted) {
+  ir::Policy p = basePolicy();
+  EXPECT_FALSE(hasRule(lowered(p), "deny remount /,"));
+  p.files.rootReadOnly = {true, lineSpan(41)};
+  const ir::Policy l = lowered(p);
+  const ir::AppArmorRule* r = aaRule(l, "deny remount /,");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->span.line, 41u);
+  EXPECT_EQ(r->why, "mounts root ro: the root file system stays read-only");
+}
+
 }  // namespace
 }  // namespace ward

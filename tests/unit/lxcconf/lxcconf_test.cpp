@@ -285,6 +285,16 @@ bool hasProblemOf(const Config& c, Problem::Severity s, const std::string& needl
     if (p.severity == s && p.message.find(needle) != std::string::npos) return true;
   return false;
 }
+
+TEST(LxcConf, RootfsReadOnlyOption) {
+  EXPECT_TRUE(rootfsReadOnly("ro"));
+  EXPECT_TRUE(rootfsReadOnly("idmap=container, ro"));
+  EXPECT_FALSE(rootfsReadOnly("ro,rw"));   // the last wins
+  EXPECT_FALSE(rootfsReadOnly("idmap=container"));
+  EXPECT_FALSE(rootfsReadOnly("rootro"));
+  EXPECT_FALSE(rootfsReadOnly(""));
+}
+
 }  // namespace
 
 TEST(LxcConfInclude, MissingDirectoryWithTrailingSlashIsIgnored) {

@@ -457,6 +457,27 @@ TEST(SemaChecks, MountsAndModes) {
   EXPECT_EQ(f.cgroup.value, ir::FsMode::Rw);
 }
 
+TEST(SemaChecks, RootReadOnly) {
+  SemaRun r;
+  analyzeText(r, pol("  mounts {\n    root ro;\n    tmpfs \"/tmp\" size 16MiB;\n  }"));
+  ASSERT_TRUE(r.errorFree()) << r.dump();
+  EXPECT_TRUE(r.policy().files.rootReadOnly.value);
+  EXPECT_TRUE(r.policy().files.rootReadOnly.span.valid());
+  SemaRun dflt;
+  analyzeText(dflt, pol("  mounts { tmpfs \"/tmp\"; }"));
+  ASSERT_TRUE(dflt.errorFree()) << dflt.dump();
+  EXPECT_FALSE(dflt.policy().files.rootReadOnly.value);   // rw unless said
+  EXPECT_FALSE(dflt.policy().files.rootReadOnly.span.valid());
+  SemaRun bad;
+  analyzeText(bad, pol("  mounts { root ron; }"));
+  const Diagnostic* d = bad.find("E0304");
+  ASSERT_NE(d, nullptr) << bad.dump();
+  EXPECT_NE(d->message.find("did you mean `ro`"), std::string::npos) << d->message;
+  SemaRun twice;
+  analyzeText(twice, pol("  mounts { root ro; root rw; }"));
+  EXPECT_FALSE(twice.errorFree()) << twice.dump();
+}
+
 TEST(SemaChecks, OtherSections) {
   SemaRun r;
   analyzeText(r, pol("  selinux { type container_t; categories c345, c12; }\n"

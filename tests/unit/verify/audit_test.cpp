@@ -543,5 +543,43 @@ TEST(AuditOci, NotJson) {
   EXPECT_FALSE(auditOciConfig(sm, "/nonexistent/config.json").ok());
 }
 
+// A read-only root, from OCI's root.readonly or LXC's lxc.rootfs.options, is read into the policy's
+// rootReadOnly; an entry that must write a file on the root file system (none in the stdlib catalog: a site
+// catalog's) is blocked by the mount layer there, at the setting.
+TEST(AuditReadOnlyRoot, OciAndLxcReadIntoTheSameField) {
+  Catalog site;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(parseCatalog("site.json", R"({"format":"ward-escape-catalog/1","entries":[
+    {"id":"SITE-ROOTFS-WRITE","title":"t","summary":"s","fix":"f","severity":"high","component":"kernel","year":2025,
+     "source":"https://example.org","guards":[{"layer":"mount","any":[{"path":"/usr/bin/helper","access":"w"}]}]}]})",
+                           site, errors)) << (errors.empty() ? "" : errors.front());
+  auto mountLayer = [&](const Audited& a) {
+    auto fs_ = verifyAudited(a, site);
+    return *layer(find(fs_, "SITE-ROOTFS-WRITE"), Layer::Mount);
+  };
+  SourceManager sm;
+  auto ro = auditOciText(sm, "ro/config.json", "{\"root\": {\"path\": \"rootfs\",\n \"readonly\": true}}");
+  ASSERT_TRUE(ro.ok()) << (ro.errors.empty() ? "" : ro.errors.front());
+  EXPECT_TRUE(ro.policy.files.rootReadOnly.value);
+  LayerVerdict v = mountLayer(ro);
+  EXPECT_TRUE(v.evaluated);
+  EXPECT_TRUE(v.blocks) << v.rule;
+  EXPECT_EQ(where(sm, v.span), "ro/config.json:2");
+  auto rw = auditOciText(sm, "rw/config.json", R"({"root": {"path": "rootfs", "readonly": false}})");
+  ASSERT_TRUE(rw.ok());
+  EXPECT_FALSE(rw.policy.files.rootReadOnly.value);
+  EXPECT_FALSE(mountLayer(rw).evaluated);   // a writable root: not the mount layer's to judge
+
+  TempDir t;
+  std::string cfg = t.write("c/config", "lxc.cap.keep = chown\nlxc.rootfs.options = idmap=container,ro\n");
+  auto lxc = auditLxcConfig(sm, cfg);
+  ASSERT_TRUE(lxc.ok()) << (lxc.errors.empty() ? "" : lxc.errors.front());
+  EXPECT_TRUE(lxc.policy.files.rootReadOnly.value);
+  v = mountLayer(lxc);
+  EXPECT_TRUE(v.blocks) << v.rule;
+  EXPECT_EQ(where(sm, v.span), cfg + ":2");
+  EXPECT_NE(v.rule.find("lxc.rootfs.options = idmap=container,ro"), std::string::npos) << v.rule;
+}
+
 }  // namespace
 }  // namespace ward::verify
