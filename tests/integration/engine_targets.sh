@@ -2,7 +2,8 @@
 # `ward compile --target docker,compose,kube` applied by real Docker 20.10 and Podman 4.3 (issue 12): the
 # policy tests/fixtures/engines/etest.ward runs under P.docker.args + P.docker.json (docker run, podman run),
 # P.compose.yaml (docker-compose, when installed) and P.kube.yaml (podman kube play), and inside each
-# container: CapEff/CapBnd, NoNewPrivs, Seccomp, the pids and memory limits, the tmpfs size, and system call
+# container: CapEff/CapBnd, NoNewPrivs, Seccomp, the pids and memory limits, the tmpfs size, the read-only root
+# (a write to / fails with EROFS, one to the tmpfs succeeds), and system call
 # decisions on x86_64 and i386 (`ward-syscall --i386` goes through int 0x80) that must equal ward's own
 # filter (P.bpf loaded by ward-syscall --filter on the host): default-denied, conditioned ioctl, socket
 # families, socketcall, clone3, a number libseccomp does not know. Nothing is left behind (engines.sh).
@@ -76,6 +77,9 @@ for f in /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max; do [ -f $f ] && e
 for f in /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max; do [ -f $f ] && echo "memory.max $(cat $f)"; done
 echo "ulimit-n $(ulimit -n)"
 grep " /scratch " /proc/mounts | sed "s/^/mount /"
+for d in /:root /scratch:scratch; do
+  if e=$(touch ${d%%:*}/.ward-probe 2>&1); then echo "${d#*:}write ok"; else echo "${d#*:}write $e"; fi
+done
 sh /probes.sh'
 
 # Ward's own decisions: the same probes under P.bpf on the host.
@@ -101,6 +105,9 @@ judge() {
   grep -qx 'memory.max 67108864' <<<"$out" || fail "$label: memory limit is not 64MiB"
   case " $checks " in *" ulimits "*) grep -qx 'ulimit-n 512' <<<"$out" || fail "$label: nofile is not 512" ;; esac
   case " $checks " in *" tmpfs "*) grep -q '^mount .*size=1024k' <<<"$out" || fail "$label: /scratch is not a 1MiB tmpfs" ;; esac
+  # root ro (every target says it): a write to / fails with EROFS, the tmpfs stays writable.
+  grep -q '^rootwrite .*Read-only file system' <<<"$out" || fail "$label: a write to / did not fail with EROFS"
+  grep -qx 'scratchwrite ok' <<<"$out" || fail "$label: /scratch is not writable"
   local name want got
   while read -r name want; do
     got=$(echo "$out" | awk -v n="$name" '$1 == n { $1 = ""; sub(/^ /, ""); print }')

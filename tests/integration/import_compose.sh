@@ -2,7 +2,7 @@
 # `ward import compose FILE SERVICE` as a user runs it (README, docs/engines.md): the service becomes a .ward
 # file over std/base whose statements name the compose key and line they came from; `ward check` reads it and
 # `ward compile --target docker` gives back the service's limits, network and added capabilities and none it
-# dropped. Bad YAML, an unknown key and a missing service are errors at file:line:col with exit 2, and -o is
+# dropped, and read_only: true as `root ro;` and back as --read-only. Bad YAML, an unknown key and a missing service are errors at file:line:col with exit 2, and -o is
 # then not written. No daemon is needed.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +37,7 @@ services:
         limits:
           memory: 64m
           cpus: "0.5"
+    read_only: true
 YAML
 
 "$WARD_EXE" import compose "$TMP/compose.yaml" web -o "$TMP/web.ward" >"$TMP/import.out" 2>&1
@@ -48,6 +49,8 @@ grep -q 'pids 100;  // pids_limit: 100 (.*compose.yaml:13)' "$TMP/web.ward" \
   || fail "pids_limit not located at compose.yaml:13: $(grep -n pids "$TMP/web.ward")"
 grep -q 'memory 64MiB;  // deploy.resources.limits.memory: 64m (.*compose.yaml:22)' "$TMP/web.ward" \
   || fail "deploy memory limit not imported at line 22: $(grep -n memory "$TMP/web.ward")"
+grep -q 'root ro;  // read_only (.*compose.yaml:24)' "$TMP/web.ward" \
+  || fail "read_only not imported as root ro at line 24: $(grep -n 'root\|read' "$TMP/web.ward")"
 grep -q '^// note: keys that change nothing ward models: image command ports' "$TMP/web.ward" \
   || fail "ignored keys not listed in the header"
 
@@ -59,7 +62,7 @@ rc=$?
   || { cat "$TMP/compile.out" >&2; fail "compile --target docker of the imported policy failed"; }
 ARGS="$TMP/out/app.docker.args"
 for opt in --pids-limit=100 --memory=67108864 --network=none --cap-add=NET_ADMIN --cap-drop=ALL \
-  --security-opt=no-new-privileges --ulimit=nofile=1024:2048; do
+  --security-opt=no-new-privileges --ulimit=nofile=1024:2048 --read-only; do
   grep -q -- "^$opt " "$ARGS" || fail "the compiled options lack $opt"
 done
 for opt in --cap-add=CHOWN --cap-add=NET_RAW; do

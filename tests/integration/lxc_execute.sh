@@ -222,6 +222,12 @@ run_one() {
     fi
   done
 
+  # ---- the root file system: read-only exactly with lxc.rootfs.options = ro; a /tmp tmpfs writable
+  local rootro=0 tmpfs=0
+  [ "$(values_of "$conf" lxc.rootfs.options | tail -n1)" = ro ] && rootro=1
+  grep -q '^lxc.mount.entry = tmpfs tmp tmpfs ' "$conf" && tmpfs=1
+  check_root_writes "$out" "$rootro" "$tmpfs"
+
   nsenter --net="/proc/$runner/ns/net" lxc-stop -P "$LXCPATH" -n "$name" -k >/dev/null 2>&1 || kill "$pid"
   wait "$runner" 2>/dev/null
   lxc-destroy -P "$LXCPATH" -n "$name" -f >/dev/null 2>&1

@@ -66,6 +66,10 @@ run_one() {
   mkdir -p "$bundle"
   busybox_rootfs "$bundle/rootfs" "$BUSYBOX"
   (cd "$bundle" && runc spec) || { fail "$policy: runc spec failed"; return; }
+  # `runc spec` makes the root read-only; make it writable, so that only the fragment's root.readonly
+  # (a policy's `root ro`) makes it read-only.
+  python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["root"]["readonly"] = False; json.dump(c, open(sys.argv[1], "w"), indent=2)' \
+    "$bundle/config.json" || { fail "$policy: could not edit config.json"; return; }
 
   local flags=() sysctls
   if ! apparmor_enabled; then
@@ -179,6 +183,10 @@ run_one() {
       check_eq "/proc/$f masked by /dev/null" "1:3" "$(sed -n "s/^mask $f: //p" "$out")"
     fi
   done
+
+  # ---- the root file system: read-only exactly when the fragment says root.readonly; a /tmp tmpfs writable
+  check_root_writes "$out" "$(q "$cfg" 'c["root"].get("readonly", False)')" \
+    "$(q "$cfg" 'any(m["destination"] == "/tmp" and m["type"] == "tmpfs" for m in c["mounts"])')"
 
   runc --root "$STATE" kill "$id" KILL >/dev/null 2>&1
   wait "$runner" 2>/dev/null

@@ -15,5 +15,10 @@ sed 's/^/limits: /' /proc/self/limits
 for k in "$@"; do
   echo "sysctl $k=$(cat "/proc/sys/$(echo "$k" | tr . /)" 2>&1)"
 done
+# Writes to the root file system and to /tmp: "ok", or the error (EROFS: "Read-only file system").
+for d in root:/ tmp:/tmp; do
+  if e=$(touch "${d#*:}/.ward-probe" 2>&1); then echo "${d%%:*} write: ok"; rm -f "${d#*:}/.ward-probe"
+  else echo "${d%%:*} write: ${e:-failed}"; fi
+done
 echo ward-ready
 exec sleep 300

@@ -173,6 +173,23 @@ wait_for_line() {
   return 1
 }
 
+# check_root_writes PROBE_OUT READONLY TMPFS: the probe's writes to / and /tmp. READONLY 1: the write to /
+# fails with EROFS; else it succeeds. TMPFS 1: the write to /tmp (a tmpfs of the policy) succeeds.
+check_root_writes() {
+  local root tmp
+  root=$(sed -n 's/^root write: //p' "$1") tmp=$(sed -n 's/^tmp write: //p' "$1")
+  if [ "$2" = 1 ]; then
+    case $root in
+      *"Read-only file system"*) echo "  ok   write to / fails: $root" ;;
+      *) fail "write to / on a read-only root: expected EROFS (Read-only file system), got '$root'" ;;
+    esac
+  else
+    check_eq "write to / (writable root)" ok "$root"
+  fi
+  [ "$3" = 1 ] && check_eq "write to /tmp (tmpfs)" ok "$tmp"
+  return 0
+}
+
 check_eq() {   # check_eq WHAT EXPECTED ACTUAL
   if [ "$2" = "$3" ]; then
     echo "  ok   $1: $3"
