@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "backend/seccomp/filter.h"
+#include "backend/seccomp/seccomp.h"
 #include "base/capabilities.h"
 #include "base/sha256.h"
 #include "learn/learn.h"
@@ -63,6 +64,9 @@ std::optional<Base> loadBase(const BaseSpec& spec, driver::Session& session, con
     return std::nullopt;
   }
   b.filter = std::move(*program);
+  auto plan = backend::seccomp::planRules(loweredLearning->policy(), session.diags);
+  if (!plan) return std::nullopt;
+  b.lxcSeccomp = backend::seccomp::lxcSeccomp(loweredLearning->policy(), *plan);
   if (!b.policy.capabilities.keepAll) {
     for (int n = 0; n < static_cast<int>(capabilityNames().size()); ++n) {
       const bool kept = std::any_of(b.policy.mechanism.capabilities.begin(), b.policy.mechanism.capabilities.end(),

@@ -31,6 +31,7 @@ struct Base {
   BaseSpec spec;
   ir::Policy policy;                                    // lowered
   std::vector<backend::seccomp::bpf::Insn> filter;     // what ward compiles for it, socket families open
+  std::string lxcSeccomp;                               // the same filter as LXC's seccomp v2 text (--lxc)
   std::vector<int> dropCapabilities;                    // capability numbers it does not keep
 };
 // Loads, lowers and compiles the base. Errors are in session.diags (nullopt).
@@ -53,6 +54,9 @@ struct Learned {
 std::optional<Learned> readLearned(const std::string& displayName, const std::string& text, std::string* error);
 // Adds b to a: union of the rules, evidence summed, peaks the larger.
 void mergeInto(Observations& a, const Observations& b);
+
+// How the evidence of a rule the container runtime needed (and the workload did not) starts.
+inline constexpr const char* kRuntimeSeen = "the container runtime's, after its filter, before the payload's execve: ";
 
 // The evidence comment of one rule: "seen 12 on x86_64, first /usr/bin/busybox, run 1a2b3c4d".
 std::string evidenceText(const Evidence& e, bool withArches = false);

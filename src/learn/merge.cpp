@@ -136,6 +136,8 @@ class Reader {
     std::string ev = l.comment;
     const std::string valuesPrefix = "values not seen in the run; ";
     if (startsWith(ev, valuesPrefix)) ev = ev.substr(valuesPrefix.size());
+    const bool runtime = startsWith(ev, kRuntimeSeen);
+    if (runtime) ev = ev.substr(std::string_view(kRuntimeSeen).size());
     auto e = parseEvidence(ev);
     if (!e) return false;
     std::istringstream ss(l.statement);
@@ -146,14 +148,15 @@ class Reader {
     const auto paren = target.find('(');
     if (paren == std::string::npos) {
       const auto sp = target.find(' ');
-      obs_.syscalls[target.substr(0, sp)].merge(*e);
+      (runtime ? obs_.runtime : obs_.syscalls)[target.substr(0, sp)].merge(*e);
       return true;
     }
     // name(argN == V) or name(argN & M == V)
     const std::string name = target.substr(0, paren);
     const auto eq = target.find("== ");
     if (eq == std::string::npos) return false;
-    obs_.args[name][std::strtoull(target.c_str() + eq + 3, nullptr, 0)].merge(*e);
+    (runtime ? obs_.runtimeArgs : obs_.args)[name][std::strtoull(target.c_str() + eq + 3, nullptr, 0)].merge(*e);
+    if (runtime) obs_.runtime[name];   // the call itself: its rules are written again
     return true;
   }
 
@@ -249,6 +252,9 @@ void mergeInto(Observations& a, const Observations& b) {
   for (const auto& [name, values] : b.args)
     for (const auto& [v, e] : values) a.args[name][v].merge(e);
   mergeMap(a.refused, b.refused);
+  mergeMap(a.runtime, b.runtime);
+  for (const auto& [name, values] : b.runtimeArgs)
+    for (const auto& [v, e] : values) a.runtimeArgs[name][v].merge(e);
   for (const auto& [path, use] : b.files) {
     auto& u = a.files[path];
     u.access |= use.access;

@@ -48,6 +48,11 @@ struct Observations {
   std::map<std::string, Evidence> families;                         // "unix", "inet", "inet6", "netlink", ...
   std::map<std::string, Evidence> sockets;                          // "AF_INET SOCK_STREAM 0" (evidence only)
   std::map<std::string, Evidence> endpoints;                        // "listen tcp 8080", "connect udp 53"
+  // The container runtime's own calls after its seccomp filter is in place and before the payload's execve
+  // (`ward learn --lxc`: LXC's init between loading lxc.seccomp.profile and executing lxc.init.cmd): kept
+  // apart from the workload's, and allowed in the learned policy as the runtime's.
+  std::map<std::string, Evidence> runtime;                          // name -> evidence
+  std::map<std::string, std::map<std::uint64_t, Evidence>> runtimeArgs;   // prctl, ... -> value -> evidence
   std::uint64_t peakTasks = 0;       // tasks (threads included) alive at once
   std::uint64_t peakMemory = 0;      // bytes resident, summed over the processes alive at once (sampled)
 };

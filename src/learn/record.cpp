@@ -81,16 +81,18 @@ std::string normalise(const std::string& path) {
   return out.empty() ? "/" : out;
 }
 
-// The parent directory resolved through symlinks (/var/run -> /run), the last component kept.
-std::string canonicalParent(const std::string& path) {
+// The parent directory resolved through symlinks (/var/run -> /run) in the task's root, the last component kept.
+std::string canonicalParent(pid_t pid, const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos || path == "/") return path;
   const std::string parent = slash == 0 ? "/" : path.substr(0, slash);
-  char buf[PATH_MAX];
-  if (::realpath(parent.c_str(), buf) == nullptr) return path;
-  const std::string p = buf;
+  const std::string p = resolveInRoot(pid, parent);
+  if (p.empty()) return path;
   return (p == "/" ? "" : p) + path.substr(slash);
 }
+
+// The same file as the tracer reaches it: through /proc/PID/root (the container's rootfs, or / itself).
+std::string inRoot(pid_t pid, const std::string& path) { return fmt::format("/proc/{}/root{}", pid, path); }
 
 // /proc/self and /proc/thread-self name the tracee, not the tracer that resolves them.
 std::string tracee(pid_t pid, std::string path) {
@@ -228,7 +230,7 @@ void Recorder::entry(pid_t pid, Call& call, const std::string& program) {
   if (!call.paths.empty() && (call.name == "open" || call.name == "openat" || call.name == "openat2" ||
                               call.name == "creat")) {
     struct stat st{};
-    call.existed = call.paths[0].empty() || ::lstat(call.paths[0].c_str(), &st) == 0;
+    call.existed = call.paths[0].empty() || ::lstat(inRoot(pid, call.paths[0]).c_str(), &st) == 0;
   }
 }
 
@@ -295,16 +297,33 @@ void Recorder::exit(pid_t pid, const Call& call, std::int64_t rval, bool failed,
   for (const auto& pc : kPathCalls) {
     if (call.name != pc.name) continue;
     if (i < call.paths.size() && !call.paths[i].empty())
-      file(canonicalParent(call.paths[i]) + (directory ? "/" : ""), pc.access, false, program);
+      file(canonicalParent(pid, call.paths[i]) + (directory ? "/" : ""), pc.access, false, program);
     ++i;
   }
 }
 
-void Recorder::exec(const std::string& program, const std::string& invoked) {
+void Recorder::exec(pid_t pid, const std::string& program, const std::string& invoked) {
   file(program, ir::kExec, false, program);
   if (invoked.empty()) return;
-  char buf[PATH_MAX];
-  if (::realpath(invoked.c_str(), buf) != nullptr && program != buf) file(buf, ir::kExec, false, program);
+  if (const std::string real = resolveInRoot(pid, invoked); !real.empty() && real != program)
+    file(real, ir::kExec, false, program);
+}
+
+void Recorder::runtimeCall(const Call& call, const std::string& program) {
+  obs_.runtime[call.name].add(1, program, run_, call.arch);
+  for (const auto& spec : kArgSpecs)
+    if (call.name == spec.name)
+      obs_.runtimeArgs[call.name][spec.mask ? call.args[spec.index] & spec.mask : call.args[spec.index]].add(1, program, run_);
+}
+
+// The kernel resolves the path from the task's root (O_PATH follows /proc/PID/root into a container's mount
+// namespace); /proc/self/fd/N then names the file from the root of that namespace, as the task sees it.
+std::string resolveInRoot(pid_t pid, const std::string& path) {
+  const int fd = ::open(inRoot(pid, path).c_str(), O_PATH | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string real = readLink(fmt::format("/proc/self/fd/{}", fd));
+  ::close(fd);
+  return real.empty() || real[0] != '/' ? std::string() : real;
 }
 
 }  // namespace ward::learn::detail

@@ -36,8 +36,10 @@ class Recorder {
   void entry(pid_t pid, Call& call, const std::string& program);
   // At its exit: what the call used, from the kernel's view where there is one.
   void exit(pid_t pid, const Call& call, std::int64_t rval, bool failed, const std::string& program);
-  // A successful execve: the program now running.
-  void exec(const std::string& program, const std::string& invoked);
+  // A successful execve: the program now running (`invoked`: the path it was called by, as the task sees it).
+  void exec(pid_t pid, const std::string& program, const std::string& invoked);
+  // A call of the container runtime after its filter is in place (its name and argument values only).
+  void runtimeCall(const Call& call, const std::string& program);
 
  private:
   void file(const std::string& path, unsigned access, bool created, const std::string& program);
@@ -47,6 +49,9 @@ class Recorder {
   std::string run_;
 };
 
+// A path as the task sees it (its root: a container's rootfs), resolved through symlinks and named as the
+// task names it; "" when it cannot be resolved.
+std::string resolveInRoot(pid_t pid, const std::string& path);
 // Reads a NUL-terminated string from the task's memory ("" when it cannot).
 std::string readString(pid_t pid, std::uint64_t address);
 // Reads `size` bytes from the task's memory; false when it cannot.

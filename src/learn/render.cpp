@@ -60,6 +60,12 @@ const std::vector<CapabilityUse>& capabilityUses() {
 
 const std::string kRuntimeNote = "not seen: the container runtime's call after the filter is in place (";
 
+const ArgRule* argRuleOf(const std::string& name) {
+  for (const auto& a : kArgRules)
+    if (name == a.name) return &a;
+  return nullptr;
+}
+
 ir::ArgCondition argCondition(const ArgRule& spec, std::uint64_t value) {
   ir::ArgCondition c;
   c.index = spec.index;
@@ -223,8 +229,10 @@ std::vector<std::string> capabilitiesSection(const Observations& obs, const ir::
   for (const auto& use : capabilityUses()) {
     const bool kept = std::any_of(base.capabilities.keep.begin(), base.capabilities.keep.end(),
                                   [&](const ir::Capability& c) { return c.name == use.capability; });
-    const bool exercised = std::any_of(use.calls.begin(), use.calls.end(),
-                                       [&](const std::string& c) { return obs.syscalls.count(c) > 0; });
+    // The container runtime's calls after the filter count too: it makes them under the same bound.
+    const bool exercised = std::any_of(use.calls.begin(), use.calls.end(), [&](const std::string& c) {
+      return obs.syscalls.count(c) > 0 || obs.runtime.count(c) > 0;
+    });
     if (kept && !exercised)
       lines.push_back(fmt::format("drop {};  // not exercised: none of {} in the run; {}", use.capability,
                                   fmt::join(use.calls.begin(), use.calls.begin() + std::min<std::size_t>(3, use.calls.size()), "/"),
@@ -260,19 +268,26 @@ std::vector<std::string> learnedArches(const Observations& obs) {
   return out;
 }
 
-// `deny NAME errno E;` and one `allow NAME(argN == V);` per value seen (and, for prctl, per value the container
-// runtime passes after the filter is in place).
+// `deny NAME errno E;` and one `allow NAME(argN == V);` per value seen, then per value the container runtime
+// passed after its filter was in place (observed by `ward learn --lxc`; for prctl, LXC's known values too).
 void argumentRules(import::WardWriter& w, const ArgRule& spec, const Evidence* ev, const Observations& obs,
                    std::map<std::string, std::string>& runtime) {
   const ir::Action allow{ir::Action::Kind::Allow, 0, ""};
   w.addEntry({spec.name}, {ir::Action::Kind::Errno, spec.errnoValue, spec.errnoName}, {{}},
              ev ? "values not seen in the run; " + evidenceText(*ev, true) : std::string("not seen in the run"), true);
-  auto it = obs.args.find(spec.name);
-  const auto values = it == obs.args.end() ? std::map<std::uint64_t, Evidence>{} : it->second;
+  const auto valuesOf = [&](const auto& m) {
+    auto it = m.find(spec.name);
+    return it == m.end() ? std::map<std::uint64_t, Evidence>{} : it->second;
+  };
+  const auto values = valuesOf(obs.args);
+  const auto runtimeValues = valuesOf(obs.runtimeArgs);
   for (const auto& [value, vev] : values) w.addEntry({spec.name}, allow, {{argCondition(spec, value)}}, evidenceText(vev), true);
+  for (const auto& [value, vev] : runtimeValues)
+    if (!values.count(value)) w.addEntry({spec.name}, allow, {{argCondition(spec, value)}}, kRuntimeSeen + evidenceText(vev), true);
   if (std::string(spec.name) == "prctl")   // LXC: PR_SET_PDEATHSIG and PR_SET_NO_NEW_PRIVS after the filter
     for (std::uint64_t v : {1u, 38u})
-      if (!values.count(v)) w.addEntry({spec.name}, allow, {{argCondition(spec, v)}}, kRuntimeNote + runtime["prctl"] + ")", true);
+      if (!values.count(v) && !runtimeValues.count(v))
+        w.addEntry({spec.name}, allow, {{argCondition(spec, v)}}, kRuntimeNote + runtime["prctl"] + ")", true);
 }
 
 void syscallsSection(import::WardWriter& w, const Observations& obs, const ir::Policy& base) {
@@ -285,26 +300,30 @@ void syscallsSection(import::WardWriter& w, const Observations& obs, const ir::P
   } else {
     w.setDefault(unused, false);
   }
-  // What the container runtime calls after installing the filter (sema's W0004 list) stays allowed, stated as such.
+  // What the container runtime calls after installing the filter stays allowed, stated as such: what a run
+  // under the runtime saw it call (obs.runtime), and sema's W0004 list of what runtimes are known to call.
   std::map<std::string, std::string> runtime;
   for (const auto& rs : names::runtimeSyscalls()) runtime[std::string(rs.name)] = std::string(rs.why);
-  for (const auto& [name, why] : runtime)
-    if (!obs.syscalls.count(name) && name != "prctl")
-      w.addEntry({name}, allow, {{}}, kRuntimeNote + why + ")", true);
-  for (const auto& [name, ev] : obs.syscalls) {
-    const ArgRule* spec = nullptr;
-    for (const auto& a : kArgRules)
-      if (name == a.name) spec = &a;
-    if (spec == nullptr) {
-      w.addEntry({name}, allow, {{}}, evidenceText(ev, true), true);
-      continue;
-    }
-    argumentRules(w, *spec, &ev, obs, runtime);
+  for (const auto& [name, why] : runtime) {
+    if (obs.syscalls.count(name) || argRuleOf(name)) continue;
+    const auto seen = obs.runtime.find(name);
+    w.addEntry({name}, allow, {{}}, seen != obs.runtime.end() ? kRuntimeSeen + evidenceText(seen->second, true)
+                                                              : kRuntimeNote + why + ")", true);
   }
-  if (!obs.syscalls.count("prctl")) argumentRules(w, kArgRules[3], nullptr, obs, runtime);
+  for (const auto& [name, ev] : obs.runtime)
+    if (!obs.syscalls.count(name) && !runtime.count(name) && !argRuleOf(name))
+      w.addEntry({name}, allow, {{}}, kRuntimeSeen + evidenceText(ev, true), true);
+  for (const auto& [name, ev] : obs.syscalls) {
+    if (const ArgRule* spec = argRuleOf(name)) argumentRules(w, *spec, &ev, obs, runtime);
+    else w.addEntry({name}, allow, {{}}, evidenceText(ev, true), true);
+  }
+  for (const auto& spec : kArgRules)   // made by the runtime only (prctl: always, for LXC's known values)
+    if (!obs.syscalls.count(spec.name) && (obs.runtime.count(spec.name) || std::string(spec.name) == "prctl"))
+      argumentRules(w, spec, nullptr, obs, runtime);
   std::set<std::string> baseAllows;
   for (const auto& r : base.syscalls.rules)
-    if (permissive(r.action) && !obs.syscalls.count(r.name) && !runtime.count(r.name)) baseAllows.insert(r.name);
+    if (permissive(r.action) && !obs.syscalls.count(r.name) && !obs.runtime.count(r.name) && !runtime.count(r.name))
+      baseAllows.insert(r.name);
   if (!baseAllows.empty())
     w.syscallLine(fmt::format("// The base allows these; the run did not make them ({}):",
                               unused.kind == ir::Action::Kind::Errno ? "errno " + unused.errnoName

@@ -10,6 +10,12 @@
 //
 // Learning records only what happens from the command's own execve on (after the filter is in place);
 // replaying (learn = false) only counts the calls the filter refuses.
+//
+// Container mode (`ward learn --lxc`): the command is the runtime (lxc-start -F), which installs the filter
+// itself. Recording arms at the execve of the container's init (pid 1 of a pid namespace below the
+// tracer's), never at the runtime's own: the runtime's tasks outside the container are not learned, and
+// the calls the container's init makes after its filter is installed (a successful seccomp(2) or
+// prctl(PR_SET_SECCOMP)) and before that execve are recorded apart (Observations::runtime).
 #include <sys/types.h>
 
 #include <cstdint>
@@ -30,6 +36,11 @@ struct TraceOptions {
   std::string runId;
   bool learn = true;                                    // false: count refusals only
   std::function<void(pid_t)> started;                   // called with the command's pid (signal forwarding)
+  bool container = false;                               // container mode (above)
+  // Polled whenever a signal interrupts the tracer's wait: true once asks to stop the run, and stopCommand
+  // (lxc-stop) is then started, untraced and unwaited (the tracer reaps it).
+  std::function<bool()> stopRequested;
+  std::vector<std::string> stopCommand;
 };
 
 struct TraceResult {
@@ -37,7 +48,9 @@ struct TraceResult {
   std::string error;                 // why it did not
   int exitStatus = 0;                // exit code, or 128 + signal
   int termSignal = 0;                // the signal that ended the command, 0 when it exited
-  std::uint64_t calls = 0;           // system calls made after the command's execve
+  std::uint64_t calls = 0;           // system calls made after the command's execve (container: the init's)
+  std::uint64_t runtimeCalls = 0;    // container mode: the runtime's, after its filter, before the payload
+  bool stopped = false;              // stopCommand was started
   std::uint64_t refused = 0;         // ... of which the filter refused (errno, trap)
   std::uint64_t killed = 0;          // ... of which the filter answered with a kill
   std::map<std::string, std::uint64_t> refusedBy;   // "clone3 ERRNO(38)" -> count

@@ -77,6 +77,61 @@ TEST(LearnBase, LoadsFilterAndCapabilitiesToDrop) {
   EXPECT_EQ(std::find(b.dropCapabilities.begin(), b.dropCapabilities.end(), 7), b.dropCapabilities.end());    // setuid kept
 }
 
+TEST(LearnBase, LxcSeccompTextForLearningInAContainer) {
+  const Base& b = unprivileged();
+  EXPECT_EQ(b.lxcSeccomp.rfind("2\n", 0), 0u) << b.lxcSeccomp.substr(0, 200);   // LXC's seccomp policy v2
+  EXPECT_NE(b.lxcSeccomp.find("socket"), std::string::npos);
+}
+
+// What LXC's init calls after its filter is in place (`ward learn --lxc`), apart from the workload's.
+Observations withRuntime() {
+  Observations o = sample();
+  auto rt = [&](Evidence& e, std::uint64_t n) { e.add(n, "/usr/bin/lxc-start", "r1", "x86_64"); };
+  rt(o.runtime["close"], 4);        // sema's list of runtime calls, seen
+  rt(o.runtime["setgroups"], 1);    // ... and the capability setgid it exercises
+  rt(o.runtime["getppid"], 1);      // not in the list: kept as the runtime's
+  rt(o.runtime["read"], 2);         // the workload makes it too: the workload's evidence
+  rt(o.runtime["prctl"], 2);
+  rt(o.runtimeArgs["prctl"][8], 1);   // PR_SET_KEEPCAPS
+  rt(o.runtimeArgs["prctl"][1], 1);   // PR_SET_PDEATHSIG (also in the known list)
+  return o;
+}
+
+TEST(LearnRender, RuntimeCallsAfterTheFilterAreKeptApartAndStated) {
+  const std::string t = render(withRuntime(), unprivileged(), {});
+  const std::string rt = "the container runtime's, after its filter, before the payload's execve: ";
+  EXPECT_NE(t.find("    allow getppid;  // " + rt + "seen 1 on x86_64, first /usr/bin/lxc-start, run r1\n"),
+            std::string::npos) << t;
+  EXPECT_NE(t.find("    allow close;  // seen 3 on x86_64, first /usr/bin/busybox"), std::string::npos) << t;
+  EXPECT_NE(t.find("    allow setgroups;  // " + rt + "seen 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("    allow read;  // seen 3 on x86_64, first /usr/bin/busybox, run r1\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("    allow prctl(arg0 & 0xffffffff == 8);  // " + rt + "seen 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("    allow prctl(arg0 & 0xffffffff == 1);  // " + rt + "seen 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("== 38);  // not seen: the container runtime's call"), std::string::npos) << t;   // no_new_privs
+  EXPECT_EQ(t.find("drop setgid"), std::string::npos) << t;    // LXC's setgroups exercises it
+  EXPECT_NE(t.find("drop setuid"), std::string::npos) << t;
+  // The runtime's calls are not counted among the base's allowed calls the run did not make.
+  EXPECT_EQ(t.find(" getppid,"), std::string::npos) << t;
+  driver::Session s;
+  EXPECT_TRUE(driver::loadText(s, "learned.ward", t, loadOptions()).ok);
+  EXPECT_FALSE(s.diags.hasErrors());
+}
+
+TEST(LearnMerge, RuntimeCallsReadBackAndAddUp) {
+  const std::string t = render(withRuntime(), unprivileged(), {});
+  std::string error;
+  auto l = readLearned("learned.ward", t, &error);
+  ASSERT_TRUE(l) << error;
+  EXPECT_EQ(l->observations.runtime.count("getppid"), 1u);
+  EXPECT_EQ(l->observations.syscalls.count("getppid"), 0u);
+  EXPECT_EQ(l->observations.runtimeArgs["prctl"].count(8), 1u);
+  EXPECT_EQ(render(l->observations, unprivileged(), {}), t);
+  Observations a = withRuntime();
+  mergeInto(a, withRuntime());
+  EXPECT_EQ(a.runtime["getppid"].count, 2u);
+  EXPECT_EQ(a.runtimeArgs["prctl"][8].count, 2u);
+}
+
 TEST(LearnRender, RulesCarryEvidence) {
   const std::string t = render(sample(), unprivileged(), {});
   EXPECT_NE(t.find("import \"std/base\";\n\npolicy learned extends base.unprivileged {"), std::string::npos) << t;
