@@ -612,6 +612,9 @@ int run(int argc, char** argv) {
   learnCmd->add_option("--enforce", learnArgs.enforce, "run the command under this policy's seccomp filter, untraced (benchmarks)");
   learnCmd->add_option("--policy", learnArgs.policy, "--replay, --enforce: which policy of the file");
   learnCmd->add_option("--merge", learnArgs.merge, "merge learned policy files (the union, evidence added up)");
+  learnCmd->add_option("--lxc", learnArgs.lxc, "learn from a run of this LXC container (started by ward, stopped when it ends)");
+  learnCmd->add_option("-P,--lxcpath", learnArgs.lxcPath, "--lxc: the container's lxcpath (default /var/lib/lxc)");
+  learnCmd->add_option("--for", learnArgs.forDuration, "--lxc: stop the container cleanly after DURATION (30, 30s, 5m, 1h)");
   learnCmd->add_option("command", learnArgs.command, "the command and its arguments, after --");
 
   auto* lspCmd = app.add_subcommand("lsp", "run the language server on standard input and output");

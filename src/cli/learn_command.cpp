@@ -1,7 +1,12 @@
 #include "cli/learn_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -12,7 +17,10 @@
 
 #include "backend/seccomp/filter.h"
 #include "base/capabilities.h"
+#include "base/process.h"
+#include "base/strings.h"
 #include "cli/commands.h"
+#include "hook/hook.h"
 #include "learn/learn.h"
 #include "learn/trace.h"
 #include "lower/lower.h"
@@ -26,6 +34,9 @@ namespace {
 // SIGINT/SIGTERM/SIGHUP go to the command (a server stops; learning writes what it saw).
 volatile std::sig_atomic_t gChild = 0;
 volatile std::sig_atomic_t gForwarded = 0;
+volatile std::sig_atomic_t gAlarm = 0;   // --for DURATION has passed
+
+void alarmed(int) { gAlarm = 1; }
 
 void forward(int sig) {
   gForwarded = sig;
@@ -37,6 +48,8 @@ void installForwarding() {
   sa.sa_handler = forward;
   sigemptyset(&sa.sa_mask);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(s, &sa, nullptr);
+  sa.sa_handler = alarmed;   // no SA_RESTART: the tracer's wait returns and polls stopRequested
+  ::sigaction(SIGALRM, &sa, nullptr);
 }
 
 void printDiagnostics(const LearnEnv& env, driver::Session& s) {
@@ -108,19 +121,26 @@ int writeOut(const LearnEnv& env, const std::string& out, const std::string& tex
   return kExitOk;
 }
 
-int learnRun(const LearnEnv& env, const LearnArgs& a) {
+// The base --base names, loaded and compiled; nullopt once the reason is printed. `check` runs after --base is
+// parsed and before the base is compiled (--lxc: the container's preflight); its error is printed the same way.
+std::optional<learn::Base> learningBase(const LearnEnv& env, const LearnArgs& a,
+                                        const std::function<std::string()>& check = {}) {
   std::string error;
   auto spec = learn::parseBaseSpec(a.base, &error);
-  if (!spec) {
-    std::fprintf(stderr, "ward: error: %s\n", error.c_str());
-    return kExitInvalid;
+  if (spec && check) error = check();
+  if (!spec || !error.empty()) {
+    std::fprintf(stderr, "ward: error: %s; nothing was written\n", error.c_str());
+    return std::nullopt;
   }
   driver::Session s;
   auto base = learn::loadBase(*spec, s, env.load);
-  if (!base) {
-    printDiagnostics(env, s);
-    return kExitInvalid;
-  }
+  if (!base) printDiagnostics(env, s);
+  return base;
+}
+
+int learnRun(const LearnEnv& env, const LearnArgs& a) {
+  auto base = learningBase(env, a);
+  if (!base) return kExitInvalid;
   learn::TraceOptions o;
   o.argv = a.command;
   o.filter = base->filter;
@@ -135,7 +155,7 @@ int learnRun(const LearnEnv& env, const LearnArgs& a) {
   ro.policyName = a.name;
   ro.header = {fmt::format("Learned by `ward learn` (docs/learn.md) from a run of: {}", commandText(a.command)),
                fmt::format("run {}: {} system calls ({} refused by the base), exit status {}; base {}", o.runId,
-                           r.calls, r.refused + r.killed, r.exitStatus, spec->text()),
+                           r.calls, r.refused + r.killed, r.exitStatus, base->spec.text()),
                "A learned rule's comment is its evidence: how often the run needed it, the first program that did, "
                "and the run."};
   const std::string text = learn::render(r.observations, *base, ro);
@@ -148,6 +168,129 @@ int learnRun(const LearnEnv& env, const LearnArgs& a) {
   if (!commandSucceeded(r)) {
     std::fprintf(stderr, "ward learn: the command failed (exit status %d): the policy may miss what a full run "
                          "needs\n", r.exitStatus);
+    return kExitFindings;
+  }
+  return kExitOk;
+}
+
+// ---- --lxc --------------------------------------------------------------------------------------------------
+
+// "30", "30s", "5m", "1h" -> seconds (1 s .. 1 day).
+std::optional<unsigned> parseDuration(const std::string& text) {
+  std::size_t used = 0;
+  unsigned long n = 0;
+  try {
+    n = std::stoul(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  const unsigned long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (scale == 0 || n == 0 || n * scale > 86400) return std::nullopt;
+  return static_cast<unsigned>(n * scale);
+}
+
+bool inPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+// The checks before a learning start: LXC installed, the container known and stopped. "" when fine.
+std::string lxcPreflight(const std::string& lxcPath, const std::string& name) {
+  for (const char* tool : {"lxc-start", "lxc-info", "lxc-stop"})
+    if (!inPath(tool)) return fmt::format("LXC is not installed: no {} in PATH", tool);
+  if (!hook::validContainerName(name)) return fmt::format("'{}' is not a valid container name", name);
+  const std::string config = lxcPath + "/" + name + "/config";
+  if (::access(config.c_str(), R_OK) != 0)
+    return fmt::format("unknown container '{}': there is no {} (give its lxcpath with -P)", name, config);
+  const RunResult info = runProcess({"lxc-info", "-P", lxcPath, "-n", name, "-sH"});
+  const std::string state = trimmed(info.out);
+  if (info.status != 0) return fmt::format("lxc-info cannot read the state of '{}': {}", name, trimmed(info.err + info.spawnError));
+  if (state != "STOPPED")
+    return fmt::format("container '{}' is already {}: ward learn --lxc starts it itself; stop it first (lxc-stop -P {} -n {})",
+                       name, state, lxcPath, name);
+  return {};
+}
+
+// A private directory for the run's LXC seccomp file, removed with its contents.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    char tmpl[] = "/tmp/ward-learn-lxc.XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) path = tmpl;
+  }
+  ~ScratchDir() {
+    if (!path.empty()) std::filesystem::remove_all(path);
+  }
+};
+
+// lxc-start in the foreground with the base's seccomp filter (the learning one, socket families open), its
+// capability bound and no_new_privs as LXC keys for this start only (-s: the container's config is not touched).
+std::vector<std::string> lxcStartCommand(const std::string& lxcPath, const std::string& name,
+                                         const std::string& seccompFile, const std::vector<int>& dropCapabilities) {
+  std::vector<std::string> argv = {"lxc-start", "-F", "-P", lxcPath, "-n", name, "-s",
+                                   "lxc.seccomp.profile=" + seccompFile, "-s", "lxc.no_new_privs=1"};
+  int last = 63;
+  if (std::ifstream in("/proc/sys/kernel/cap_last_cap"); in) in >> last;
+  std::vector<std::string> drop;
+  for (int cap : dropCapabilities)
+    if (cap <= last) drop.push_back(capabilityName(cap));
+  if (!drop.empty()) argv.insert(argv.end(), {"-s", fmt::format("lxc.cap.drop={}", fmt::join(drop, " "))});
+  return argv;
+}
+
+int learnLxc(const LearnEnv& env, const LearnArgs& a) {
+  std::optional<unsigned> seconds;
+  if (!a.forDuration.empty() && !(seconds = parseDuration(a.forDuration))) {
+    std::fprintf(stderr, "ward: error: --for '%s': expected a duration of 1s to 24h (30, 30s, 5m, 1h)\n", a.forDuration.c_str());
+    return kExitInvalid;
+  }
+  const std::string lxcPath = a.lxcPath.empty() ? hook::kDefaultLxcPath : a.lxcPath;
+  auto base = learningBase(env, a, [&] { return lxcPreflight(lxcPath, a.lxc); });
+  if (!base) return kExitInvalid;
+  ScratchDir scratch;
+  const std::string seccompFile = scratch.path + "/base.lxc.seccomp";
+  if (scratch.path.empty() || !driver::writeAtomically(seccompFile, base->lxcSeccomp).empty()) {
+    std::fputs("ward: error: cannot write the base's seccomp file under /tmp\n", stderr);
+    return kExitInternal;
+  }
+  learn::TraceOptions o;
+  o.argv = lxcStartCommand(lxcPath, a.lxc, seccompFile, base->dropCapabilities);
+  o.filter = base->filter;
+  o.container = true;
+  o.runId = learn::newRunId(o.argv);
+  o.stopCommand = {"lxc-stop", "-P", lxcPath, "-n", a.lxc, "-t", "10"};
+  o.stopRequested = [] { return gForwarded != 0 || gAlarm != 0; };
+  installForwarding();   // gChild stays 0: a signal to ward stops the container through lxc-stop
+  if (seconds) ::alarm(*seconds);
+  learn::TraceResult r = learn::trace(o);
+  ::alarm(0);
+  if (!r.ok) {
+    std::fprintf(stderr, "ward: error: %s; nothing was written\n", r.error.c_str());
+    return kExitInvalid;
+  }
+  learn::RenderOptions ro;
+  ro.policyName = a.name;
+  ro.header = {fmt::format("Learned by `ward learn --lxc` (docs/learn.md) from a run of the LXC container {}{}", a.lxc,
+                           r.stopped ? fmt::format(", stopped after {}", a.forDuration) : std::string(", until it stopped")),
+               fmt::format("run {}: {} system calls by the payload ({} refused by the base), {} by LXC after its filter; "
+                           "exit status {}; base {}", o.runId, r.calls, r.refused + r.killed, r.runtimeCalls, r.exitStatus,
+                           base->spec.text()),
+               "A learned rule's comment is its evidence: how often the run needed it, the first program that did, "
+               "and the run."};
+  const int rc = writeOut(env, a.out, learn::render(r.observations, *base, ro));
+  if (rc != kExitOk) return rc;
+  std::fprintf(stderr, "ward learn: container %s, run %s: %llu system calls by the payload (%llu refused by the base), "
+                       "%llu by LXC after its filter; exit status %d%s\n", a.lxc.c_str(), o.runId.c_str(),
+               static_cast<unsigned long long>(r.calls), static_cast<unsigned long long>(r.refused + r.killed),
+               static_cast<unsigned long long>(r.runtimeCalls), r.exitStatus, a.out.empty() ? "" : ("; wrote " + a.out).c_str());
+  // A payload ended by a signal after ward asked LXC to stop it is a complete run, unless it had to be killed.
+  if (r.exitStatus != 0 && !(r.stopped && r.termSignal != 0 && r.termSignal != SIGKILL)) {
+    std::fprintf(stderr, "ward learn: the container's payload failed (exit status %d): the policy may miss what a "
+                         "full run needs\n", r.exitStatus);
     return kExitFindings;
   }
   return kExitOk;
@@ -292,6 +435,17 @@ int merge(const LearnEnv& env, const LearnArgs& a) {
 }  // namespace
 
 int cmdLearn(const LearnEnv& env, const LearnArgs& a) {
+  if (!a.lxc.empty()) {
+    if (!a.command.empty() || !a.merge.empty() || !a.replay.empty() || !a.enforce.empty()) {
+      std::fputs("ward: error: --lxc learns from the container's own command: no command, --merge, --replay or --enforce\n", stderr);
+      return kExitInvalid;
+    }
+    return learnLxc(env, a);
+  }
+  if (!a.lxcPath.empty() || !a.forDuration.empty()) {
+    std::fputs("ward: error: -P and --for go with --lxc NAME\n", stderr);
+    return kExitInvalid;
+  }
   if (!a.merge.empty()) {
     if (!a.command.empty()) {
       std::fputs("ward: error: --merge takes learned files, not a command\n", stderr);

@@ -5,6 +5,7 @@
 //                                                                             count what it refuses
 //   ward learn --enforce POLICY.ward [--policy NAME] -- CMD ARGS...            run under its filter, untraced
 //   ward learn --merge A.ward B.ward ... [-o FILE]                            the union of learned policies
+//   ward learn --lxc NAME [-P LXCPATH] [--for DURATION] [--base ...] [-o FILE]  learn from an LXC container's run
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct LearnArgs {
   std::string enforce;                    // --enforce POLICY.ward: run under its filter, untraced
   std::string policy;                     // --policy NAME (with --replay, --enforce)
   std::vector<std::string> merge;         // --merge files
+  std::string lxc;                        // --lxc NAME: learn from a run of this LXC container
+  std::string lxcPath;                    // -P, --lxcpath DIR (default /var/lib/lxc)
+  std::string forDuration;                // --for DURATION: stop the container after it (30, 30s, 5m, 1h)
   std::vector<std::string> command;
 };
 

@@ -17,28 +17,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/runtime.sh"
 . "$HERE/lib/hook_common.sh"
 
-require_root
-require_cmds lxc-create lxc-start lxc-stop lxc-info lxc-destroy sha256sum
-[ -x /usr/share/lxc/templates/lxc-busybox ] || skip "the LXC busybox template is not installed (lxc-templates)"
-BUSYBOX=$(busybox_path) || skip "busybox is not installed (busybox-static)"
-[ -x "$WARD_EXE" ] || skip "ward is not built ($WARD_EXE)"
+hook_require_lxc sha256sum
 "$WARD_EXE" lxc-hook --help >/dev/null 2>&1 || skip "$WARD_EXE has no lxc-hook command"
 
-TMP=$(mktemp -d /tmp/ward-hook.XXXXXX)
-chmod 0755 "$TMP"
-LXCPATH=$TMP/lxcpath
+hook_scratch ward-hook
 STATE=$TMP/state
 POL=$TMP/policies
-mkdir -p "$LXCPATH" "$POL"
-CREATED=()
-cleanup() {
-  local n
-  for n in "${CREATED[@]}"; do lxc-stop -P "$LXCPATH" -n "$n" -k >/dev/null 2>&1 || true; done
-  for n in "${CREATED[@]}"; do lxc-destroy -P "$LXCPATH" -n "$n" -f >/dev/null 2>&1 || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+mkdir -p "$POL"
 
 FAILURES=0
 PREFIX="wh$$"

@@ -39,6 +39,35 @@ EOF
   chmod 0644 "$file"
 }
 
+# hook_require_lxc [CMD...]: root, LXC's tools (and CMD...), the busybox template, busybox-static and a built
+# ward, or skip (a failure under CI=true). Sets BUSYBOX.
+hook_require_lxc() {
+  require_root
+  require_cmds lxc-create lxc-start lxc-stop lxc-info lxc-destroy "$@"
+  [ -x /usr/share/lxc/templates/lxc-busybox ] || skip "the LXC busybox template is not installed (lxc-templates)"
+  BUSYBOX=$(busybox_path) || skip "busybox is not installed (busybox-static)"
+  [ -x "$WARD_EXE" ] || skip "ward is not built ($WARD_EXE)"
+}
+
+# hook_scratch NAME: TMP, a temporary directory (0755: a mapped container root must reach its rootfs), with
+# LXCPATH, a private lxcpath in it. On exit the containers listed in CREATED are stopped and destroyed and
+# TMP is removed.
+hook_scratch() {
+  TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 0755 "$TMP"
+  LXCPATH=$TMP/lxcpath
+  mkdir -p "$LXCPATH"
+  CREATED=()
+  trap hook_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+hook_cleanup() {
+  local n
+  for n in "${CREATED[@]}"; do lxc-stop -P "$LXCPATH" -n "$n" -k >/dev/null 2>&1 || true; done
+  for n in "${CREATED[@]}"; do lxc-destroy -P "$LXCPATH" -n "$n" -f >/dev/null 2>&1 || true; done
+  rm -rf "$TMP"
+}
+
 # hook_create LXCPATH NAME LOG: a busybox container with an empty network.
 hook_create() {
   local lxcpath=$1 name=$2 log=$3 conf
