@@ -119,6 +119,7 @@ struct VerifyArgs {
   bool thisHost = false;        // judge for the running host: LSMs it does not enforce do not count
   std::string lxcConfig, oci;   // audit configurations ward did not write
   std::vector<std::string> docker, podman;   // audit running containers of these engines (engines_command.h)
+  std::string kube, profilesDir;   // audit a Kubernetes manifest; the node's seccomp/AppArmor profiles
   std::string engine;           // --this-host: only bugs of this runtime family (lxc | oci); "" = every one
   bool lxd = false;             // verify --lxd: `files` are LXD instances (none: all of them)
   bool declaredBaselines = false;   // check: gate each policy against its own `verify { baseline }`
@@ -166,6 +167,11 @@ int checkOrVerify(const Global& g, const VerifyArgs& a, bool verifyCommand) {
     findings = std::move(r.findings);
     if (a.format == "text")
       for (const auto& n : r.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  } else if (!a.kube.empty()) {
+    KubeFindings kf = verifyKube(s, a.kube, a.profilesDir, catalog, host);
+    findings = std::move(kf.findings);
+    if (a.format == "text")
+      for (const auto& n : kf.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
   } else if (!a.docker.empty() || !a.podman.empty()) {
     EngineFindings ef = verifyEngines(s.sources, a.docker, a.podman, catalog, host);
     for (const auto& e : ef.errors) s.diags.error(Code::E2005, {}, e);
@@ -549,6 +555,10 @@ int run(int argc, char** argv) {
       ->excludes(lxcOpt)->excludes(ociOpt);
   verifyCmd->add_option("--podman", verifyArgs.podman, "audit running Podman containers: inspect and the config.json handed to runc")
       ->excludes(lxcOpt)->excludes(ociOpt);
+  verifyCmd->add_option("--kube", verifyArgs.kube, "audit a Kubernetes manifest (Pods and pod templates) as containerd's CRI hands it to runc")
+      ->excludes(lxcOpt)->excludes(ociOpt);
+  verifyCmd->add_option("--profiles-dir", verifyArgs.profilesDir,
+                        "--kube: the node's kubelet seccomp root (Localhost profiles) and AppArmor profiles");
 
   ExplainArgs ea;
   int explainYear = 0;
@@ -713,8 +723,8 @@ int run(int argc, char** argv) {
   if (*lxdHook) return cmdLxdHook(lxdEnv, lxdArgs);
   if (*verifyCmd) {
     if (verifyArgs.files.empty() && verifyArgs.lxcConfig.empty() && verifyArgs.oci.empty() && verifyArgs.docker.empty() &&
-        verifyArgs.podman.empty() && !verifyArgs.lxd) {
-      std::fputs("ward: error: verify needs policy files, --lxc-config PATH, --oci PATH, --docker NAME or --podman NAME, --lxd\n", stderr);
+        verifyArgs.podman.empty() && verifyArgs.kube.empty() && !verifyArgs.lxd) {
+      std::fputs("ward: error: verify needs policy files, --lxc-config PATH, --oci PATH, --docker NAME or --podman NAME, --kube FILE, --lxd\n", stderr);
       return kExitInvalid;
     }
     return checkOrVerify(g, verifyArgs, true);

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "base/process.h"
 #include "import/import.h"
+#include "import/kube.h"
 #include "report/render.h"
 
 namespace ward::cli {
@@ -117,6 +119,67 @@ EngineFindings verifyEngines(SourceManager& sources, const std::vector<std::stri
       out.findings.insert(out.findings.end(), f.begin(), f.end());
       out.notes.insert(out.notes.end(), e.audited.notes.begin(), e.audited.notes.end());
     }
+  }
+  return out;
+}
+
+namespace {
+
+// Every regular file under `dir` (at most 4 MiB each), by its path relative to `dir`.
+bool readProfiles(const std::string& dir, std::map<std::string, std::string>& out, std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    error = "--profiles-dir " + dir + ": not a directory";
+    return false;
+  }
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->file_size(ec) > (4u << 20)) continue;
+    auto text = slurp(it->path().string());
+    if (!text) {
+      error = it->path().string() + ": cannot read";
+      return false;
+    }
+    out[fs::relative(it->path(), dir, ec).generic_string()] = std::move(*text);
+  }
+  if (ec) error = "--profiles-dir " + dir + ": " + ec.message();
+  return !ec;
+}
+
+}  // namespace
+
+KubeFindings verifyKube(driver::Session& s, const std::string& file, const std::string& profilesDir,
+                        const verify::Catalog& catalog, const verify::HostFacts& host) {
+  KubeFindings out;
+  const auto text = slurp(file);
+  if (!text) {
+    s.diags.error(Code::E2005, {}, file + ": cannot read");
+    return out;
+  }
+  import::PodOptions po;
+  std::string err;
+  if (!profilesDir.empty() && !readProfiles(profilesDir, po.profiles, err)) {
+    s.diags.error(Code::E2005, {}, err);
+    return out;
+  }
+  if (auto d = slurp(import::kDockerDefaultProfilePath)) po.runtimeDefaultProfile = std::move(*d);
+  else out.notes.push_back(std::string("RuntimeDefault is not judged: no ") + import::kDockerDefaultProfilePath);
+  const FileId id = s.sources.add(file, file, *text);
+  const auto containers = import::readPodManifest(s.sources, id, po, s.diags);
+  verify::AuditOptions ao;
+  ao.apparmorEnabled = host.apparmorEnabled;
+  verify::HostFacts h = host;
+  h.engines = verify::ociEngines();
+  std::map<std::string, int> seen;   // the same pod/container in two documents gets its own source name
+  for (const auto& c : containers) {
+    const int n = ++seen[c.pod + "/" + c.name];
+    verify::Audited a = verify::auditPodContainer(s.sources, c, n > 1 ? " #" + std::to_string(n) : "", ao);
+    for (const auto& e : a.errors) s.diags.error(Code::E0304, c.at, c.pod + "/" + c.name + ": " + e);
+    if (!a.ok()) continue;
+    auto f = verify::verifyAudited(a, catalog, h);
+    verify::locateAtPodSettings(s.sources, c, f);
+    out.findings.insert(out.findings.end(), f.begin(), f.end());
+    out.notes.insert(out.notes.end(), a.notes.begin(), a.notes.end());
   }
   return out;
 }

@@ -47,6 +47,18 @@ EngineFindings verifyEngines(SourceManager& sources, const std::vector<std::stri
                              const std::vector<std::string>& podman, const verify::Catalog& catalog,
                              const verify::HostFacts& host);
 
+// `ward verify --kube FILE.yaml [--profiles-dir DIR]`: each container of the manifest (import/kube.h) audited,
+// verified and its findings located at the manifest settings that opened them. RuntimeDefault is Docker's
+// default profile (import::kDockerDefaultProfilePath); DIR is the node's kubelet seccomp root (Localhost
+// paths are relative to it) and may hold AppArmor profiles. Errors are diagnostics in `session`: the manifest's
+// own at FILE:LINE:COL (E0304), files that cannot be read E2005.
+struct KubeFindings {
+  std::vector<verify::Finding> findings;
+  std::vector<std::string> notes;
+};
+KubeFindings verifyKube(driver::Session& session, const std::string& file, const std::string& profilesDir,
+                        const verify::Catalog& catalog, const verify::HostFacts& host);
+
 // `ward import docker-run -- ARGS...`: writes the policy to `out` ("" = standard output). Exit 0, 2 on an
 // option it does not know, 3 when the output cannot be written.
 int cmdImportDockerRun(const std::vector<std::string>& args, const std::string& policyName, const std::string& out,

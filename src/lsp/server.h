@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "driver/driver.h"
+#include "import/import.h"
 
 namespace ward::lsp {
 
@@ -37,7 +38,7 @@ struct ServerOptions {
   std::optional<std::string> wardPath;
   std::string executableDir;
   // The stock profiles hover compares a system call against; absent files are skipped.
-  std::string dockerProfile = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
+  std::string dockerProfile = import::kDockerDefaultProfilePath;
   std::string lxcSeccomp = "/usr/share/lxc/config/common.seccomp";
   // Diagnostic codes link to `docsBaseUrl + "diagnostics.md#" + lower-case code` (e.g. ...#e0209).
   std::string docsBaseUrl = "https://ward.invalid/docs/";

@@ -163,4 +163,73 @@ void locateAtEngineSettings(const SourceManager& sources, FileId inspectFile, co
   }
 }
 
+namespace {
+
+bool explains(const import::PodSetting& s, const Finding& f) {
+  if (s.all || std::find(s.ids.begin(), s.ids.end(), f.id) != s.ids.end()) return true;
+  if (!s.capability.empty()) return capabilityRuleNames(f, s.capability);
+  const auto layer = s.layer.empty() ? std::nullopt : parseLayer(s.layer);
+  return (layer || !s.rule.empty()) && std::any_of(f.layers.begin(), f.layers.end(), [&](const LayerVerdict& v) {
+           return (!layer || v.layer == *layer) && !v.blocks && (!s.layerNotEvaluated || !v.evaluated) &&
+                  v.rule.find(s.rule) != std::string::npos;
+         });
+}
+
+}  // namespace
+
+Audited auditPodContainer(SourceManager& sources, const import::PodContainer& c, const std::string& suffix,
+                          const AuditOptions& options) {
+  AuditOptions o = options;
+  o.policyName = c.pod + "/" + c.name;
+  Audited a = auditOciText(sources, "kube:" + o.policyName + " (config.json)" + suffix, c.config, o);
+  if (!a.ok()) return a;
+  ir::Policy& p = a.policy;
+  auto dropNote = [&](const char* prefix) {
+    a.notes.erase(std::remove_if(a.notes.begin(), a.notes.end(), [&](const std::string& n) { return startsWith(n, prefix); }),
+                  a.notes.end());
+  };
+  if (p.network.none) {   // the pod sandbox's namespace: the CNI plugin gives it an interface
+    p.network.none = false;
+    p.network.ipv6RouterAdvertisements = {true, p.network.noneSpan};
+    dropNote("network:");
+    a.notes.push_back("network: the pod's network namespace, with the interface its CNI plugin gives it");
+  }
+  if (!c.seccompJudged) {
+    a.artifacts.erase(std::remove_if(a.artifacts.begin(), a.artifacts.end(),
+                                     [&](const backend::Artifact& x) { return x.fileName == p.name + ".bpf"; }),
+                      a.artifacts.end());
+    dropNote("seccomp:");
+  }
+  if (!c.apparmorProfile.empty()) {
+    a.artifacts.push_back({p.name + ".apparmor", c.apparmorProfile});
+    p.apparmor.flags.clear();
+    dropNote("apparmor:");
+    a.notes.push_back("apparmor: the Localhost profile from --profiles-dir, as written");
+  }
+  for (const auto& n : c.notes) a.notes.push_back(n);
+  for (auto& n : a.notes) n = o.policyName + ": " + n;
+  return a;
+}
+
+void locateAtPodSettings(const SourceManager& sources, const import::PodContainer& c, std::vector<Finding>& findings) {
+  for (auto& f : findings) {
+    const bool opened = f.status == Status::Open || f.status == Status::BlockedByOneLayer;
+    const auto it = opened ? std::find_if(c.settings.begin(), c.settings.end(), [&](const import::PodSetting& s) { return explains(s, f); })
+                           : c.settings.end();
+    if (it != c.settings.end()) {
+      f.notes.push_back("opened by " + it->setting + " (container " + c.name + ")");
+      f.span = it->at;
+    } else {
+      if (opened) f.notes.push_back("the runtime's default: no setting of container " + c.name + " changes it");
+      f.span = c.at;
+    }
+    f.file = sources.displayName(c.at.file);
+    for (auto& v : f.layers)   // the config.json is ward's model, no file the user has: its lines are not shown
+      if (v.span.file != c.at.file) {
+        v.span = {};
+        v.file.clear();
+      }
+  }
+}
+
 }  // namespace ward::verify

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/source.h"
+#include "import/kube.h"
 #include "verify/audit.h"
 
 namespace ward::verify {
@@ -38,5 +39,18 @@ Audited auditEngineContainer(SourceManager& sources, const EngineContainer& cont
 // Moves findings to the engine option that opened them (see above). `inspectFile`: the inspect output's id.
 void locateAtEngineSettings(const SourceManager& sources, FileId inspectFile, const std::string& engine,
                             std::vector<Finding>& findings);
+
+// `ward verify --kube FILE.yaml`: one container of a manifest (import::readPodManifest), its config.json audited
+// as `--oci` does, with what the config cannot say: the pod's network namespace has the CNI's interface (not
+// loopback only); a Localhost seccomp profile that was not given is not judged; a Localhost AppArmor profile
+// that was given is modelled. Its sources are named "kube:POD/CONTAINER (config.json)" (`suffix` appended).
+Audited auditPodContainer(SourceManager& sources, const import::PodContainer& container, const std::string& suffix,
+                          const AuditOptions& options = {});
+
+// Moves every finding to the manifest: an open or one-layer one to the first setting that explains it (with a
+// note naming it), else, like the blocked and n/a ones, to the container's name with a note that it is the
+// runtime's default.
+void locateAtPodSettings(const SourceManager& sources, const import::PodContainer& container,
+                         std::vector<Finding>& findings);
 
 }  // namespace ward::verify
