@@ -22,11 +22,6 @@
 
 namespace ward::import {
 
-// Docker's default seccomp profile as Debian installs it (golang-github-docker-docker-dev); containerd's
-// RuntimeDefault is the same profile. The language server's hover and `ward verify --kube` read it.
-inline constexpr const char* kDockerDefaultProfilePath =
-    "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
-
 // The 14 capabilities Docker grants by default (moby oci/caps/defaults.go), with the CAP_ prefix.
 const std::vector<std::string>& dockerDefaultCapabilities();
 

@@ -190,6 +190,8 @@ class Reader {
   bool seccomp(const Pod& p, const YAML::Node& sc, const std::string& name, bool privileged, json& lin, PodContainer& pc);
   bool apparmor(const Pod& p, const YAML::Node& sc, const std::string& name, bool privileged, json& proc, PodContainer& pc);
   bool volumes(const Pod& p, const YAML::Node& c, json& config, PodContainer& pc);
+  bool user(const YAML::Node& sc, const YAML::Node& psc, json& proc, PodContainer& pc);
+  bool sysctls(const YAML::Node& psc, json& lin, PodContainer& pc);
   bool resources(const YAML::Node& c, json& lin, PodContainer& pc);
   void namespaces(const Pod& p, json& lin, PodContainer& pc, bool* ok);
   void userNamespace(const Pod& p, json& lin, PodContainer& pc, bool* ok);
@@ -303,22 +305,7 @@ bool Reader::container(const Pod& p, const YAML::Node& c, PodContainer& pc) {
                                 {"CAP-NNP"}));
   userNamespace(p, lin, pc, &ok);   // after the settings that explain more precisely what a user namespace blocks
 
-  // The user: runAsUser (container over pod); the image's user when neither says (0 is assumed).
-  std::string uid = scalar(sc, "runAsUser");
-  if (uid.empty()) uid = scalar(psc, "runAsUser");
-  std::string gid = scalar(sc, "runAsGroup");
-  if (gid.empty()) gid = scalar(psc, "runAsGroup");
-  const bool nonRoot = flag(sc, "runAsNonRoot", &ok).value_or(flag(psc, "runAsNonRoot", &ok).value_or(false));
-  if (!ok) return false;
-  try {
-    proc["user"] = {{"uid", uid.empty() ? 0 : std::stoul(uid)}, {"gid", gid.empty() ? 0 : std::stoul(gid)}};
-  } catch (...) {
-    return bad(sc && sc["runAsUser"] ? sc["runAsUser"] : psc["runAsUser"], "runAsUser/runAsGroup: expected a number");
-  }
-  if (nonRoot && uid == "0") return bad(sc && sc["runAsUser"] ? sc["runAsUser"] : psc["runAsUser"], "runAsNonRoot: true with runAsUser: 0 (the kubelet refuses to start it)");
-  if (uid.empty())
-    pc.notes.push_back(nonRoot ? "user: the image's (runAsNonRoot: the kubelet refuses a root one)" : "user: the image's, unknown here (root assumed)");
-
+  if (!user(sc, psc, proc, pc)) return false;
   if (const auto ro = flag(sc, "readOnlyRootFilesystem", &ok); ro == true) config["root"]["readonly"] = true;
   if (!ok) return false;
 
@@ -330,7 +317,36 @@ bool Reader::container(const Pod& p, const YAML::Node& c, PodContainer& pc) {
                            ":" + part("level", "s0");
   }
 
-  // sysctls (pod level).
+  if (!sysctls(psc, lin, pc)) return false;
+  pc.config = config.dump(2);
+  return true;
+}
+
+// The user: runAsUser (container over pod); the image's user when neither says (0 is assumed).
+bool Reader::user(const YAML::Node& sc, const YAML::Node& psc, json& proc, PodContainer& pc) {
+  bool ok = true;
+  std::string uid = scalar(sc, "runAsUser");
+  if (uid.empty()) uid = scalar(psc, "runAsUser");
+  std::string gid = scalar(sc, "runAsGroup");
+  if (gid.empty()) gid = scalar(psc, "runAsGroup");
+  const bool nonRoot = flag(sc, "runAsNonRoot", &ok).value_or(flag(psc, "runAsNonRoot", &ok).value_or(false));
+  if (!ok) return false;
+  const YAML::Node at = sc && sc["runAsUser"] ? sc["runAsUser"] : sc && sc["runAsGroup"] ? sc["runAsGroup"]
+                       : psc && psc["runAsUser"] ? psc["runAsUser"] : psc["runAsGroup"];   // given when uid or gid is
+  try {
+    proc["user"] = {{"uid", uid.empty() ? 0 : std::stoul(uid)}, {"gid", gid.empty() ? 0 : std::stoul(gid)}};
+  } catch (...) {
+    return bad(at, "runAsUser/runAsGroup: expected a number");
+  }
+  if (nonRoot && uid == "0") return bad(at, "runAsNonRoot: true with runAsUser: 0 (the kubelet refuses to start it)");
+  if (uid.empty())
+    pc.notes.push_back(nonRoot ? "user: the image's (runAsNonRoot: the kubelet refuses a root one)" : "user: the image's, unknown here (root assumed)");
+  return true;
+}
+
+
+// sysctls (pod level).
+bool Reader::sysctls(const YAML::Node& psc, json& lin, PodContainer& pc) {
   const YAML::Node sys = psc ? psc["sysctls"] : none();
   if (!list(sys, "sysctls")) return false;
   if (sys)
@@ -340,7 +356,6 @@ bool Reader::container(const Pod& p, const YAML::Node& c, PodContainer& pc) {
       pc.settings.push_back(byLayer(line(s), "sysctl " + scalar(s, "name") + "=" + s["value"].Scalar(), "sysctl"));
       pc.settings.back().rule = scalar(s, "name") + " = ";
     }
-  pc.config = config.dump(2);
   return true;
 }
 

@@ -23,6 +23,11 @@
 
 namespace ward::import {
 
+// Docker's default seccomp profile as Debian installs it (golang-github-docker-docker-dev); containerd's
+// RuntimeDefault is the same profile. `ward verify --kube` and the language server's hover read it.
+inline constexpr const char* kDockerDefaultProfilePath =
+    "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
+
 struct PodSetting {
   Span at;                        // the manifest setting (or the container, for a default)
   std::string setting;            // as the user reads it: "hostPID: true", "no seccompProfile (Unconfined)"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "driver/driver.h"
-#include "import/import.h"
+#include "import/kube.h"
 
 namespace ward::lsp {
 

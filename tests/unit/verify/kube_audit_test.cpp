@@ -89,11 +89,9 @@ spec:
     seccompProfile: {type: RuntimeDefault}
   containers:
   - name: app
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
     resources:
-      limits: {memory: 256Mi, cpu: 500m}
-    securityContext:
-      allowPrivilegeEscalation: false
-      capabilities: {drop: [ALL]}
+      limits: {cpu: 500m, memory: 256Mi}
 )");
   for (const char* id : {"SYS-PERF", "CAP-NNP", "NS-PRIVILEGED", "RES-MEM", "RES-CPU", "CAP-SYS-MODULE"}) {
     const Finding* f = r->find(id);
@@ -103,7 +101,7 @@ spec:
   const Finding* pids = r->find("RES-PIDS");
   ASSERT_NE(pids, nullptr);
   EXPECT_EQ(pids->status, Status::Open);
-  EXPECT_EQ(r->lineText(*pids), "      limits: {memory: 256Mi, cpu: 500m}");
+  EXPECT_EQ(r->lineText(*pids), "      limits: {cpu: 500m, memory: 256Mi}");
 }
 
 TEST(KubeAudit, PrivilegedAndHostSettingsAreLocated) {
