@@ -19,17 +19,17 @@ std::vector<std::string> allTargetNames() {
   return all;
 }
 
-std::vector<Artifact> emit(const std::string& target, const lower::Lowered& policy, const Options& options,
-                           Diagnostics& diags) {
+std::vector<Artifact> emit(const std::string& target, const lower::Lowered& policy, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   if (target == "seccomp") return seccomp::emit(policy, options, diags);
   if (target == "apparmor") return apparmor::emit(policy, options, diags);
-  if (target == "selinux") return selinux::emit(policy, options, diags);
-  if (target == "lxc") return lxc::emit(policy, options, diags);
-  if (target == "oci") return oci::emit(policy, options, diags);
-  if (target == "docker") return engines::emitDocker(policy, options, diags);
-  if (target == "compose") return engines::emitCompose(policy, options, diags);
-  if (target == "kube") return engines::emitKube(policy, options, diags);
-  if (target == "lxd") return lxd::emit(policy, options, diags);
+  if (target == "selinux") return selinux::emit(policy, allocations);
+  if (target == "lxc") return lxc::emit(policy, allocations, options, diags);
+  if (target == "oci") return oci::emit(policy, allocations, options, diags);
+  if (target == "docker") return engines::emitDocker(policy, allocations, options, diags);
+  if (target == "compose") return engines::emitCompose(policy, allocations, options, diags);
+  if (target == "kube") return engines::emitKube(policy, allocations, options, diags);
+  if (target == "lxd") return lxd::emit(policy, allocations, options, diags);
   diags.error(Code::E1000, {}, "unknown target '" + target + "'");
   return {};
 }

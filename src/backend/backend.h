@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/allocations.h"
 #include "base/diagnostics.h"
 #include "ward/config.h"
 #include "ir/policy.h"
@@ -49,8 +50,10 @@ std::vector<std::string> targetNames();
 // backend/engines/engines.h), which only `--target` asks for.
 std::vector<std::string> allTargetNames();
 
-// Runs one target. On error, diagnostics get an E1xxx error and the returned list must be ignored.
-std::vector<Artifact> emit(const std::string& target, const lower::Lowered& policy, const Options& options,
-                           Diagnostics& diags);
+// Runs one target: a pure function of the lowered policy, the host resources the allocation step gave it
+// (backend/allocate.h) and the options; it reads and writes no host state. On error, diagnostics get an
+// E1xxx error and the returned list must be ignored.
+std::vector<Artifact> emit(const std::string& target, const lower::Lowered& policy, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
 
 }  // namespace ward::backend

@@ -73,7 +73,7 @@ std::optional<Loaded> compileLoaded(driver::Session& s, const std::string& name,
     if (!lowered) return std::nullopt;
     std::size_t before = s.diags.size();
     bo.containerName = lowered->name();
-    auto artifacts = backend::emit("seccomp", *lowered, bo, s.diags);
+    auto artifacts = backend::emit("seccomp", *lowered, backend::Allocations{}, bo, s.diags);   // needs none
     driver::toSessionSpans(s, *lowered, before);
     if (s.diags.hasErrors()) return std::nullopt;
     out.policies.push_back({lowered->policy(), std::move(artifacts)});

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "backend/common/common.h"
+#include "backend/allocate.h"
 #include "backend/lxd/lxd.h"
 #include "cli/commands.h"
 #include "lower/lower.h"
@@ -52,7 +53,8 @@ std::optional<nlohmann::json> compileProfile(driver::Session& s, const LxdEnv& e
   if (!a.stateDir.empty()) bo.stateDir = a.stateDir;
   bo.artifactDir = "/etc/ward";
   const std::size_t mark = s.diags.size();
-  auto profile = backend::lxd::profile(*lowered, bo, s.diags);
+  auto allocations = backend::Allocator(bo, {"lxd"}).allocate(*lowered, s.diags);
+  auto profile = allocations ? backend::lxd::profile(*lowered, *allocations, bo, s.diags) : std::nullopt;
   driver::toSessionSpans(s, lowered->policy(), mark);
   name = lowered->name();
   return profile;

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/apparmor/load.h"
+#include "backend/allocate.h"
 #include "backend/common/registry_file.h"
 #include "backend/selinux/selinux.h"
 #include "base/fileio.h"
@@ -174,6 +175,7 @@ CompileResult produce(Session& session, const std::vector<std::string>& files, c
   if (!bopts.artifactDir.empty() && bopts.artifactDir.size() > 1 && bopts.artifactDir.back() == '/')
     bopts.artifactDir.pop_back();
 
+  backend::Allocator allocator(bopts, ordered);
   nlohmann::json manifest;
   manifest["ward"] = WARD_VERSION;
   manifest["targets"] = ordered;
@@ -187,10 +189,14 @@ CompileResult produce(Session& session, const std::vector<std::string>& files, c
     for (const auto& src : p.sources) inputs[src.displayName] = src.sha256;
     backend::Options po = bopts;
     if (po.containerName.empty()) po.containerName = p.name;
+    const std::size_t mark = session.diags.size();
+    auto allocations = allocator.allocate(*lowered, session.diags, po.containerName);
+    toSessionSpans(session, p, mark);
+    if (!allocations) return result;
     std::vector<backend::Artifact> kept;
     for (const auto& t : ordered) {
       const std::size_t before = session.diags.size();
-      auto artifacts = backend::emit(t, *lowered, po, session.diags);
+      auto artifacts = backend::emit(t, *lowered, *allocations, po, session.diags);
       toSessionSpans(session, p, before);
       if (session.diags.hasErrors()) return result;
       for (auto& a : artifacts) {
@@ -318,15 +324,19 @@ Verified verifyPolicies(Session& session, std::vector<ir::Policy> policies, cons
   bo.subgidFile = hostFiles.subgidFile;
   bo.allocate = false;  // checking never takes MCS categories or id ranges
   bo.artifactDir = "/etc/ward";
+  backend::Allocator allocator(bo, backend::targetNames());
   for (auto& resolved : policies) {
     std::optional<lower::Lowered> lowered = lowerPolicy(session, std::move(resolved));
     if (!lowered) return out;
-    std::size_t before = 0;
+    std::size_t before = session.diags.size();
     bo.containerName = lowered->name();
+    auto allocations = allocator.allocate(*lowered, session.diags, bo.containerName);
+    toSessionSpans(session, *lowered, before);
+    if (!allocations) return out;
     std::vector<backend::Artifact> artifacts;
     for (const auto& t : backend::targetNames()) {
       before = session.diags.size();
-      auto a = backend::emit(t, *lowered, bo, session.diags);
+      auto a = backend::emit(t, *lowered, *allocations, bo, session.diags);
       toSessionSpans(session, *lowered, before);
       if (session.diags.hasErrors()) return out;
       for (auto& x : a) artifacts.push_back(std::move(x));

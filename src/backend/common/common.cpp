@@ -301,6 +301,11 @@ std::string readFileOrEmpty(const std::string& path) {
 
 bool usesUserNamespace(const ir::Policy& policy) { return !policy.identity.privileged; }
 
+bool usesAutoIdmap(const ir::Policy& policy) {
+  const auto& id = policy.identity;
+  return !id.privileged && (id.idmapAuto || id.idmaps.empty());
+}
+
 namespace {
 
 // Explicit maps as written, sorted uid first; nothing when privileged. Sets `automatic` for `idmap auto`.
@@ -327,13 +332,6 @@ std::vector<IdRange> autoIdmaps(const ir::Policy& policy, const IdSlot& slot, co
 }
 
 }  // namespace
-
-std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, Diagnostics& diags) {
-  bool automatic = false;
-  auto out = explicitIdmaps(policy, automatic);
-  if (!automatic) return out;
-  return idmaps(policy, options, idPoolFromFiles(options.subuidFile, options.subgidFile), diags);
-}
 
 std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, const IdPool& pool,
                             Diagnostics& diags) {

@@ -7,13 +7,15 @@
 // Pure functions: nothing here prints, throws on bad input or keeps state. The few host facts the
 // backends need (cap_last_cap, /etc/subuid) are read by the small read*() helpers and passed in, so every
 // computation is testable with fixed inputs. The exception is idmaps() for `idmap auto`, which reads
-// (and, when Options::allocate, writes) the id range registry in Options::stateDir.
+// (and, when Options::allocate, writes) the id range registry in Options::stateDir: only the allocation
+// step (backend/allocate.h) calls it; backends read the result from their Allocations.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "backend/allocations.h"
 #include "backend/backend.h"
 #include "backend/common/idmap_registry.h"
 #include "base/diagnostics.h"
@@ -92,12 +94,7 @@ std::vector<RlimitSetting> rlimits(const ir::Policy& policy, std::vector<std::st
 std::string rlimitResource(std::string_view name);   // "nofile" -> "RLIMIT_NOFILE"; "" when unknown
 
 // ---- id maps --------------------------------------------------------------------------------------
-struct IdRange {
-  char kind = 'u';
-  std::uint32_t inside = 0, outside = 0, count = 0;
-  Span span;
-  std::string why;
-};
+using IdRange = backend::IdRange;
 inline constexpr std::uint32_t kAutoIdBase = 100000;   // LXC's customary first subordinate id (unused by ward)
 inline constexpr std::uint32_t kAutoIdCount = 65536;
 // The first range of /etc/subuid (or subgid) text that belongs to root ("root" or "0"), preferring one
@@ -106,13 +103,11 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> rootSubidRange(std::strin
 std::string readFileOrEmpty(const std::string& path);
 // Privileged: no maps. Explicit maps: as written. `idmap auto`: the container's own 65536-id range from
 // the id range registry (idmap_registry.h) in options.stateDir, under options.containerName (default the
-// policy name), from `pool` (for the first overload: the pool of options.subuidFile and subgidFile), for
-// both uid and gid.
+// policy name), from `pool`, for both uid and gid.
 // options.allocate false (check-only): the registry is only read; a container without a range gets the
 // placeholder previewIdRange() gives (the range a compile would take now), and the reason says so.
 // Registry errors go to diags (E1203 registry unusable, E1204 exhausted) and return no maps.
-// Reads the registry (and the subuid/subgid files) and, when allocating, writes it.
-std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+// Reads the registry and, when allocating, writes it: the allocation step's (backend/allocate.h).
 std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, const IdPool& pool,
                             Diagnostics& diags);
 // Without a registry (pure): `idmap auto` gets the range a fresh registry would give the policy's name in
@@ -121,6 +116,8 @@ std::vector<IdRange> idmaps(const ir::Policy& policy, const Options& options, co
 std::vector<IdRange> idmaps(const ir::Policy& policy, std::string_view subuidText,
                             std::string_view subgidText);
 bool usesUserNamespace(const ir::Policy& policy);
+// Not privileged, and `idmap auto` or no explicit map: the maps come from the id range registry.
+bool usesAutoIdmap(const ir::Policy& policy);
 
 // ---- paths and mounts -----------------------------------------------------------------------------
 // Mount flags shared by both formats, in a fixed order: ro|rw, nosuid, nodev, noexec, size=, mode=.

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 
@@ -318,20 +317,8 @@ IdPool idPool(std::string_view subuidText, std::string_view subgidText) {
 }
 
 IdPool idPoolFromFiles(const std::string& subuidFile, const std::string& subgidFile) {
-  // Building the pool costs far more than reading the two small files: a compile of many policies reads
-  // them every time (so an edit between two policies is seen) and builds the pool once per content.
-  static std::mutex mutex;
-  static std::string lastUid, lastGid;
-  static std::optional<IdPool> last;
-  std::string uid = readFileOrEmpty(subuidFile), gid = readFileOrEmpty(subgidFile);
-  std::unique_lock<std::mutex> lock(mutex);
-  if (!last || uid != lastUid || gid != lastGid) {
-    last = idPool(uid, gid);
-    lastUid = std::move(uid);
-    lastGid = std::move(gid);
-  }
-  IdPool pool = *last;
-  lock.unlock();
+  // Read once per compile or check: by the allocation step (backend/allocate.h), at its first `idmap auto`.
+  IdPool pool = idPool(readFileOrEmpty(subuidFile), readFileOrEmpty(subgidFile));
   if (subuidFile != "/etc/subuid" || subgidFile != "/etc/subgid")
     pool.description += fmt::format(" (read from {} and {})", subuidFile, subgidFile);
   return pool;

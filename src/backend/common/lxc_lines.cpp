@@ -5,7 +5,6 @@
 #include <optional>
 
 #include "backend/common/common.h"
-#include "backend/common/selinux_label.h"
 #include "base/paths.h"
 
 namespace ward::backend::common {
@@ -96,7 +95,8 @@ const char* dflt(const Span& span) { return span.valid() ? "" : "default "; }
 
 std::string rlimitValue(std::uint64_t v) { return v == ir::kUnlimited ? "unlimited" : std::to_string(v); }
 
-void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const LxcLineOptions& lo, Diagnostics& diags) {
+void emitBody(LineSink& w, const ir::Policy& p, const Allocations& allocations, const Options& options,
+              const LxcLineOptions& lo, Diagnostics& diags) {
   const Span ps = p.span;
 
   // ---- security
@@ -108,12 +108,7 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
   w.key("lxc.apparmor.allow_nesting", p.apparmor.nesting.value ? "1" : "0", p.apparmor.nesting.span,
         std::string(p.apparmor.nesting.span.valid() ? "" : "default ") + "apparmor nesting " +
             (p.apparmor.nesting.value ? "on" : "off"));
-  auto label = selinuxLabel(p, options);
-  if (!label.error.empty()) {
-    diags.error(Code::E1301, p.selinux.span, "lxc.selinux.context: " + label.error);
-  } else if (label.label) {
-    w.key("lxc.selinux.context", *label.label, p.selinux.span, "selinux label");
-  }
+  if (allocations.selinux) w.key("lxc.selinux.context", allocations.selinux->text, p.selinux.span, "selinux label");
   const auto& nnp = p.identity.noNewPrivs;
   w.key("lxc.no_new_privs", nnp.value ? "1" : "0", nnp.span,
         std::string(nnp.span.valid() ? "" : "default ") + "no_new_privs " + (nnp.value ? "on" : "off"));
@@ -141,7 +136,8 @@ void emitBody(LineSink& w, const ir::Policy& p, const Options& options, const Lx
   // No `lxc.idmap =` to clear inherited maps: LXC 5.0 keeps a dangling pointer to the cleared root
   // mapping and then fails to chown the container's cgroups. The container's own config must not set
   // lxc.idmap (docs/lxc-output.md).
-  auto maps = lo.idmaps ? idmaps(p, options, diags) : std::vector<IdRange>{};
+  const std::vector<IdRange> none;
+  const auto& maps = lo.idmaps ? allocations.idmaps : none;
   if (maps.empty() && lo.idmaps)
     w.note(provenance(p, orPolicy(p, p.identity.privilegedSpan),
                               "privileged: no user namespace, container root is host root"));
@@ -375,11 +371,11 @@ std::string joinPath(const std::string& dir, const std::string& file) {
   return dir.back() == '/' ? dir + file : dir + "/" + file;
 }
 
-std::vector<LxcLine> lxcLines(const lower::Lowered& lowered, const Options& options, const LxcLineOptions& lineOptions,
-                              Diagnostics& diags) {
+std::vector<LxcLine> lxcLines(const lower::Lowered& lowered, const Allocations& allocations, const Options& options,
+                              const LxcLineOptions& lineOptions, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
   LineSink sink(policy, diags);
-  emitBody(sink, policy, options, lineOptions, diags);
+  emitBody(sink, policy, allocations, options, lineOptions, diags);
   return sink.take();
 }
 

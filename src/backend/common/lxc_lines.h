@@ -23,12 +23,12 @@ struct LxcLine {
 };
 
 struct LxcLineOptions {
-  bool idmaps = true;       // false: no lxc.idmap lines and no id range allocation (LXD maps ids itself)
+  bool idmaps = true;       // false: no lxc.idmap lines (LXD maps ids itself)
 };
 
 // Every LXC key of the policy in P.lxc.conf's order. Errors (E1301) go to diags.
-std::vector<LxcLine> lxcLines(const lower::Lowered& lowered, const Options& options, const LxcLineOptions& lineOptions,
-                              Diagnostics& diags);
+std::vector<LxcLine> lxcLines(const lower::Lowered& lowered, const Allocations& allocations, const Options& options,
+                              const LxcLineOptions& lineOptions, Diagnostics& diags);
 
 // DIR/FILE (FILE alone when DIR is empty).
 std::string joinPath(const std::string& dir, const std::string& file);

@@ -161,17 +161,19 @@ std::string composeText(const ir::Policy& p, const Model& m) {
 
 }  // namespace
 
-std::vector<Artifact> emitDocker(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emitDocker(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
-  const auto m = checkedModel(policy, options, Engine::Run, "docker", diags);
+  const auto m = checkedModel(policy, allocations, options, Engine::Run, "docker", diags);
   if (!m) return {};
   return {Artifact{m->seccompFile, dockerSeccompJson(policy, true, 2) + "\n"},
           Artifact{policy.name + ".docker.args", argsText(policy, *m)}};
 }
 
-std::vector<Artifact> emitCompose(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emitCompose(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
-  const auto m = checkedModel(policy, options, Engine::Run, "compose", diags);
+  const auto m = checkedModel(policy, allocations, options, Engine::Run, "compose", diags);
   if (!m) return {};
   return {Artifact{policy.name + ".compose.yaml", composeText(policy, *m)}};
 }

@@ -11,8 +11,11 @@
 
 namespace ward::backend::engines {
 
-std::vector<Artifact> emitDocker(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
-std::vector<Artifact> emitCompose(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
-std::vector<Artifact> emitKube(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emitDocker(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
+std::vector<Artifact> emitCompose(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
+std::vector<Artifact> emitKube(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
 
 }  // namespace ward::backend::engines

@@ -134,9 +134,10 @@ std::string seccompProfileText(const ir::Policy& p) {
 
 }  // namespace
 
-std::vector<Artifact> emitKube(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emitKube(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
-  const auto m = checkedModel(policy, options, Engine::Kube, "kube", diags);
+  const auto m = checkedModel(policy, allocations, options, Engine::Kube, "kube", diags);
   if (!m) return {};
   return {Artifact{policy.name + ".kube.yaml", podText(policy, *m) + seccompProfileText(policy)}};
 }

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "backend/common/common.h"
-#include "backend/common/selinux_label.h"
 #include "base/strings.h"
 
 namespace ward::backend::engines {
@@ -43,7 +42,7 @@ void gap(Model& m, Engine e, const ir::Policy& p, const Span& span, std::string 
   m.gaps.push_back({e, common::orPolicy(p, span), std::move(what)});
 }
 
-void identity(Model& m, const ir::Policy& p, const Options& o, Diagnostics& diags) {
+void identity(Model& m, const ir::Policy& p, const Allocations& a, const Options& o) {
   const auto caps = common::capabilitySets(p, common::kKnownLastCap);
   for (const auto& c : caps.keep)
     m.capabilities.push_back({upper(c.name), c.span,
@@ -68,10 +67,8 @@ void identity(Model& m, const ir::Policy& p, const Options& o, Diagnostics& diag
   else m.apparmorAnyHost = aa;
   if (p.selinux.enabled) {
     m.selinuxApplies = o.hostSelinux == true;
-    auto label = o.hostSelinux == false ? common::LabelResult{} : common::selinuxLabel(p, o);
-    if (!label.error.empty()) diags.error(Code::E1501, p.selinux.span, "selinux label: " + label.error);
-    if (label.label) {   // user:role:type:level, the level itself has colons (s0:c1,c2)
-      std::string l = *label.label;
+    if (o.hostSelinux != false && a.selinux) {   // user:role:type:level, the level itself has colons (s0:c1,c2)
+      std::string l = a.selinux->text;
       std::vector<std::string> parts;
       for (int i = 0; i < 3; ++i) {
         auto c = l.find(':');
@@ -178,13 +175,13 @@ void filesystem(Model& m, const ir::Policy& p) {
 
 }  // namespace
 
-Model model(const ir::Policy& p, const Options& o, Diagnostics& diags) {
+Model model(const ir::Policy& p, const Allocations& a, const Options& o, Diagnostics& diags) {
   Model m;
   m.name = p.name;
   m.seccompFile = p.name + ".docker.json";
   m.seccompPath = (o.artifactDir.empty() ? std::string(".") : o.artifactDir) + "/" + m.seccompFile;
   m.seccomp = {m.seccompPath, p.syscalls.defaultAction.span, "syscalls"};
-  identity(m, p, o, diags);
+  identity(m, p, a, o);
   limits(m, p, diags);
   filesystem(m, p);
   const auto& def = p.syscalls.defaultAction;
@@ -207,10 +204,10 @@ void reportGaps(const ir::Policy& p, const Model& m, Engine engine, const std::s
   (void)p;
 }
 
-std::optional<Model> checkedModel(const ir::Policy& policy, const Options& options, Engine engine,
-                                  const std::string& target, Diagnostics& diags) {
+std::optional<Model> checkedModel(const ir::Policy& policy, const Allocations& allocations, const Options& options,
+                                  Engine engine, const std::string& target, Diagnostics& diags) {
   Diagnostics local;
-  Model m = model(policy, options, local);
+  Model m = model(policy, allocations, options, local);
   reportGaps(policy, m, engine, target, local);
   const bool failed = local.hasErrors();
   diags.append(local);

@@ -81,14 +81,15 @@ struct Model {
 };
 
 // Builds the model. E1501 errors (an unknown rlimit, a bad label) go to diags.
-Model model(const ir::Policy& policy, const Options& options, Diagnostics& diags);
+Model model(const ir::Policy& policy, const Allocations& allocations, const Options& options, Diagnostics& diags);
 
 // The gaps of `engine` as W0008 warnings, each at its span.
 void reportGaps(const ir::Policy& policy, const Model& m, Engine engine, const std::string& target, Diagnostics& diags);
 
 // The model with `engine`'s gaps reported, as every engine target starts: nullopt when building it
 // failed (its errors are in diags, and the target must write nothing).
-std::optional<Model> checkedModel(const ir::Policy& policy, const Options& options, Engine engine,
+std::optional<Model> checkedModel(const ir::Policy& policy, const Allocations& allocations, const Options& options,
+                                  Engine engine,
                                   const std::string& target, Diagnostics& diags);
 
 // "file:line why" for a comment.

@@ -28,7 +28,8 @@ std::string render(const std::vector<common::LxcLine>& lines) {
 
 }  // namespace
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
   try {
     Diagnostics local;
@@ -38,7 +39,7 @@ std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options
     out += fmt::format("#   lxc.include = {}\n", common::joinPath(options.artifactDir, policy.name + ".lxc.conf"));
     out += "# List keys (lxc.cap.*, lxc.mount.auto, lxc.net) are cleared before they are set. lxc.idmap is not:\n";
     out += "# the container's own config must not set it, and its rootfs must be owned by the mapped root.\n";
-    out += render(common::lxcLines(lowered, options, {}, local));
+    out += render(common::lxcLines(lowered, allocations, options, {}, local));
     bool failed = local.hasErrors();
     diags.append(local);
     if (failed) return {};

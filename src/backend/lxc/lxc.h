@@ -3,6 +3,7 @@
 
 namespace ward::backend::lxc {
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
 
 }  // namespace ward::backend::lxc

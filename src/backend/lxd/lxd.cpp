@@ -218,13 +218,14 @@ struct Rendered {
   nlohmann::json json;
 };
 
-Rendered render(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+Rendered render(const lower::Lowered& lowered, const Allocations& allocations, const Options& options,
+                Diagnostics& diags) {
   const ir::Policy& p = lowered.policy();
   Profile prof(p);
   common::LxcLineOptions lo;
   lo.idmaps = false;
   identity(prof, p, diags);
-  for (const auto& line : common::lxcLines(lowered, options, lo, diags)) {
+  for (const auto& line : common::lxcLines(lowered, allocations, options, lo, diags)) {
     if (line.kind == LxcLine::Kind::Key && !route(prof, p, line, diags)) continue;
     if (line.kind == LxcLine::Kind::Section) continue;
     prof.rawLxc(line);
@@ -254,9 +255,10 @@ Rendered render(const lower::Lowered& lowered, const Options& options, Diagnosti
 
 }  // namespace
 
-std::optional<nlohmann::json> profile(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::optional<nlohmann::json> profile(const lower::Lowered& lowered, const Allocations& allocations, const Options& options,
+                                      Diagnostics& diags) {
   Diagnostics local;
-  Rendered r = render(lowered, options, local);
+  Rendered r = render(lowered, allocations, options, local);
   const bool failed = local.hasErrors();
   diags.append(local);
   if (failed) return std::nullopt;
@@ -273,11 +275,12 @@ bool refusedRawKey(std::string_view k) {
 
 std::string yamlQuote(std::string_view text) { return common::yamlString(text); }
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
   try {
     Diagnostics local;
-    Rendered r = render(lowered, options, local);
+    Rendered r = render(lowered, allocations, options, local);
     const bool failed = local.hasErrors();
     diags.append(local);
     if (failed) return {};

@@ -15,10 +15,12 @@
 
 namespace ward::backend::lxd {
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
 // The same profile as LXD's REST API takes it ({"description", "config", "devices"}), for `ward
 // lxd-install`; nullopt on errors (in diags).
-std::optional<nlohmann::json> profile(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
+std::optional<nlohmann::json> profile(const lower::Lowered& lowered, const Allocations& allocations, const Options& options,
+                                      Diagnostics& diags);
 
 // The raw.lxc keys LXD 5.0 refuses (lxc.prlimit.*, lxc.net.*, lxc.log.file, lxc.logfile, lxc.syslog,
 // lxc.ephemeral), and lxc.idmap, which LXD adds to its own map so that the start fails.

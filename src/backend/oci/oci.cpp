@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/common/common.h"
-#include "backend/common/selinux_label.h"
 
 #if __has_include("backend/seccomp/oci_json.h")
 #include "backend/seccomp/oci_json.h"
@@ -31,7 +30,8 @@ json signedValue(std::uint64_t v) {
 
 class Builder {
  public:
-  Builder(const ir::Policy& p, const Options& o, Diagnostics& d) : p_(p), options_(o), diags_(d) {}
+  Builder(const ir::Policy& p, const Allocations& a, const Options& o, Diagnostics& d)
+      : p_(p), alloc_(a), options_(o), diags_(d) {}
 
   json build() {
     json doc = json::object();
@@ -52,6 +52,7 @@ class Builder {
 
  private:
   const ir::Policy& p_;
+  const Allocations& alloc_;
   const Options& options_;
   Diagnostics& diags_;
   json annotations_ = json::object();
@@ -82,11 +83,8 @@ class Builder {
       if (options_.hostSelinux == false) {   // no label: not even an MCS pair is taken for it
         host.push_back("selinux disabled: process.selinuxLabel left out");
       } else {
-        auto label = common::selinuxLabel(p_, options_);
-        if (!label.error.empty()) {
-          diags_.error(Code::E1401, p_.selinux.span, "process.selinuxLabel: " + label.error);
-        } else if (label.label) {
-          proc["selinuxLabel"] = *label.label;
+        if (alloc_.selinux) {
+          proc["selinuxLabel"] = alloc_.selinux->text;
           source("process.selinuxLabel", p_.selinux.span, "selinux label");
           (options_.hostSelinux ? host : assumes).push_back("selinux enabled");
         }
@@ -148,7 +146,7 @@ class Builder {
                   "network bridge \"" + p_.network.bridge->value + "\": attach it with the runtime's network "
                   "setup (the OCI runtime creates an empty network namespace)");
 
-    auto maps = common::idmaps(p_, options_, diags_);
+    const auto& maps = alloc_.idmaps;
     if (!maps.empty()) {
       json uids = json::array(), gids = json::array();
       for (const auto& m : maps) {
@@ -311,11 +309,12 @@ class Builder {
 
 }  // namespace
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags) {
   const ir::Policy& policy = lowered.policy();
   try {
     Diagnostics local;
-    Builder b(policy, options, local);
+    Builder b(policy, allocations, options, local);
     json doc = b.build();
     bool failed = local.hasErrors();
     diags.append(local);

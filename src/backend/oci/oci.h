@@ -3,6 +3,7 @@
 
 namespace ward::backend::oci {
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations,
+                           const Options& options, Diagnostics& diags);
 
 }  // namespace ward::backend::oci

@@ -90,21 +90,9 @@ std::optional<Label> label(const ir::Policy& policy, const Options& options, Dia
   return Label{text, false};
 }
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags) {
-  const ir::Policy& policy = lowered.policy();
-  try {
-    Diagnostics local;
-    auto l = label(policy, options, local);
-    const bool failed = local.hasErrors();
-    diags.append(local);
-    if (failed || !l) return {};
-    return {Artifact{policy.name + ".selinux", l->text + "\n"}};
-  } catch (const std::exception& e) {
-    diags.error(Code::E1201, policy.span, std::string("SELinux label could not be generated: ") + e.what());
-  } catch (...) {
-    diags.error(Code::E1201, policy.span, "SELinux label could not be generated");
-  }
-  return {};
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations) {
+  if (!allocations.selinux) return {};
+  return {Artifact{lowered.policy().name + ".selinux", allocations.selinux->text + "\n"}};
 }
 
 }  // namespace ward::backend::selinux

@@ -12,7 +12,8 @@
 
 namespace ward::backend::selinux {
 
-std::vector<Artifact> emit(const lower::Lowered& lowered, const Options& options, Diagnostics& diags);
+// P.selinux: the label the allocation step made (nothing when the policy has no selinux section).
+std::vector<Artifact> emit(const lower::Lowered& lowered, const Allocations& allocations);
 
 struct HostStatus {
   bool enabled = false;
@@ -20,13 +21,11 @@ struct HostStatus {
 };
 HostStatus hostStatus();   // is_selinux_enabled()
 
-struct Label {
-  std::string text;           // the label (or the placeholder)
-  bool placeholder = false;   // categories auto, not allocated (allocate == false and no pair yet)
-};
+using Label = SelinuxLabel;   // the label, or the placeholder (categories auto, check-only, no pair yet)
 
 // The label of a policy (nothing when it has no selinux section; errors go to diags as E1201-E1203).
-// `registry` defaults to Options::stateDir and the full c0..c1023 range.
+// `registry` defaults to Options::stateDir and the full c0..c1023 range. Takes (or, check-only, looks
+// up) the MCS pair of `categories auto`: the allocation step's (backend/allocate.h).
 std::optional<Label> label(const ir::Policy& policy, const Options& options, Diagnostics& diags,
                            const RegistryOptions* registry = nullptr);
 

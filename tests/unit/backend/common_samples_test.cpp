@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "emit_target.h"
 #include "backend/lxc/lxc.h"
 #include "backend/oci/oci.h"
 #include "backend/seccomp/seccomp.h"
@@ -26,8 +27,8 @@ TEST(CommonSamples, DISABLED_WriteForIntegrationTests) {
                         ward::testing::bridgedPolicy()}) {
     Diagnostics d;
     std::vector<Artifact> all;
-    for (auto* fn : {&seccomp::emit, &lxc::emit, &oci::emit}) {
-      auto a = fn(ward::testing::asLowered(p), o, d);
+    for (const char* target : {"seccomp", "lxc", "oci"}) {
+      auto a = ward::testing::emitTarget(target, ward::testing::asLowered(p), o, d);
       all.insert(all.end(), a.begin(), a.end());
     }
     ASSERT_FALSE(d.hasErrors()) << p.name << ": " << d.items().at(0).message;

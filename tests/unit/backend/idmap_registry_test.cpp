@@ -1,6 +1,8 @@
 // The id range registry behind `idmap auto`: the pool, stability, uniqueness, concurrency (20 processes at
 // once), release, exhaustion, corruption (never reset), and idmaps() in allocating and check-only runs.
+#include "backend/allocate.h"
 #include "backend/common/idmap_registry.h"
+#include "lowered.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -449,15 +451,19 @@ TEST(IdmapsAuto, ThePoolComesFromTheOptionsFiles) {
   o.allocate = false;
   o.subuidFile = fixtures + "subuid.shared";   // _lxd shares root's only range: nothing is free
   o.subgidFile = fixtures + "subgid.shared";
+  // The allocation step reads the files of its Options (once per Allocator).
+  const auto web = testing::asLowered(testing::webPolicy());
   Diagnostics d;
-  EXPECT_TRUE(bc::idmaps(testing::webPolicy(), o, d).empty());
+  EXPECT_FALSE(backend::Allocator(o, {"lxc"}).allocate(web, d));
   ASSERT_TRUE(d.hasErrors());
   EXPECT_EQ(d.items().back().code, "E1204");
   o.subuidFile = fixtures + "subuid.root";
   o.subgidFile = fixtures + "subgid.root";
   Diagnostics d2;
-  auto maps = bc::idmaps(testing::webPolicy(), o, d2);
-  ASSERT_EQ(maps.size(), 2u) << (d2.items().empty() ? "" : d2.items()[0].message);
+  auto allocations = backend::Allocator(o, {"lxc"}).allocate(web, d2);
+  ASSERT_TRUE(allocations) << (d2.items().empty() ? "" : d2.items()[0].message);
+  const auto& maps = allocations->idmaps;
+  ASSERT_EQ(maps.size(), 2u);
   EXPECT_TRUE(maps[0].outside == 300000u || maps[0].outside == 365536u) << maps[0].outside;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "emit_target.h"
 #include "backend/lxc/lxc.h"
 #include "common_fixture.h"
 #include "hermetic.h"
@@ -18,7 +19,7 @@ std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr) {
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   Diagnostics d;
-  auto a = emit(ward::testing::asLowered(p), o, d);
+  auto a = ward::testing::emitTarget("lxc", ward::testing::asLowered(p), o, d);
   if (out) *out = d;
   if (a.size() != 1) {
     if (!out)
@@ -234,7 +235,7 @@ TEST(Lxc, ReadOnlyProcPathsThroughTheRootfsMount) {
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   o.lxcRootfsMount = "/var/lib/lxcroot/";
   Diagnostics d;
-  auto a = emit(ward::testing::asLowered(p), o, d);
+  auto a = ward::testing::emitTarget("lxc", ward::testing::asLowered(p), o, d);
   ASSERT_EQ(a.size(), 1u);
   const std::string& t = a[0].content;
   EXPECT_TRUE(has(t, "lxc.rootfs.mount = /var/lib/lxcroot"));

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "emit_target.h"
 #include "backend/lxd/lxd.h"
 #include "common_fixture.h"
 #include "hermetic.h"
@@ -18,7 +19,7 @@ std::string emitText(const ir::Policy& p, Diagnostics& d) {
   o.allocate = false;
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);
-  auto a = emit(ward::testing::asLowered(p), o, d);
+  auto a = ward::testing::emitTarget("lxd", ward::testing::asLowered(p), o, d);
   if (a.size() != 1) {
     for (const auto& i : d.items()) ADD_FAILURE() << i.code << " " << i.message;
     return {};

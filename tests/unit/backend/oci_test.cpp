@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "emit_target.h"
 #include "backend/oci/oci.h"
 #include "common_fixture.h"
 #include "hermetic.h"
@@ -21,7 +22,7 @@ std::string emitText(const ir::Policy& p, Diagnostics* out = nullptr, std::optio
   o.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(o);                  // the fixture subuid/subgid, never the host's
   Diagnostics d;
-  auto a = emit(ward::testing::asLowered(p), o, d);
+  auto a = ward::testing::emitTarget("oci", ward::testing::asLowered(p), o, d);
   if (out) *out = d;
   if (a.size() != 1) {
     if (!out)

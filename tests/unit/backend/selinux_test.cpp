@@ -1,4 +1,5 @@
 // The SELinux backend: labels (explicit and `categories auto`), libselinux validation, host detection.
+#include "emit_target.h"
 #include "backend/selinux/selinux.h"
 
 #include <gtest/gtest.h>
@@ -35,7 +36,7 @@ ir::Policy selinuxPolicy(const std::string& name) {
 }
 
 std::vector<backend::Artifact> emit(const ir::Policy& p, const backend::Options& o, Diagnostics& d) {
-  return se::emit(ward::testing::asLowered(p), o, d);
+  return ward::testing::emitTarget("selinux", ward::testing::asLowered(p), o, d);
 }
 
 TEST(SelinuxLabel, ExplicitCategories) {

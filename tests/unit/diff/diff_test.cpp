@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "emit_target.h"
 #include "backend/backend.h"
 #include "diff/diff.h"
 #include "driver/driver.h"
@@ -40,7 +41,7 @@ std::unique_ptr<Compiled> compile(const std::string& name, const std::string& te
   c->policy = lowered->policy();
   ward::backend::Options bo;
   bo.allocate = false;
-  for (auto& a : ward::backend::emit("seccomp", *lowered, bo, c->session.diags))
+  for (auto& a : ward::testing::emitTarget("seccomp", *lowered, bo, c->session.diags))
     if (a.fileName == c->policy.name + ".bpf") c->bpf = a.content;
   EXPECT_FALSE(c->session.diags.hasErrors()) << text;
   EXPECT_FALSE(c->bpf.empty());

@@ -3,6 +3,7 @@
 // with the cell's arguments: the kernel must return the two different actions the diff says.
 #include <gtest/gtest.h>
 
+#include "emit_target.h"
 #include "../backend/seccomp_test_util.h"
 #include "backend/backend.h"
 #include "diff/diff.h"
@@ -22,7 +23,7 @@ std::string bpfOf(const std::string& text) {
   if (!p) return {};
   ward::backend::Options bo;
   bo.allocate = false;
-  for (auto& a : ward::backend::emit("seccomp", *p, bo, s.diags))
+  for (auto& a : ward::testing::emitTarget("seccomp", *p, bo, s.diags))
     if (a.fileName == p->name() + ".bpf") return a.content;
   return {};
 }

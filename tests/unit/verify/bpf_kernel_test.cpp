@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "emit_target.h"
 #include "backend/backend.h"
 #include "backend/seccomp/bpf_interp.h"
 #include "backend/seccomp/filter.h"
@@ -287,7 +288,7 @@ std::optional<NamedFilter> throughBackend(ir::Policy p) {
   opts.allocate = false;
   opts.stateDir = "/nonexistent/ward-state";
   ward::test::hermetic(opts);
-  auto arts = backend::emit("seccomp", *lowered, opts, diags);
+  auto arts = ward::testing::emitTarget("seccomp", *lowered, opts, diags);
   for (const auto& a : arts)
     if (a.fileName == p.name + ".bpf") {
       auto prog = bpf::parse(a.content);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "emit_target.h"
 #include "backend/backend.h"
 #include "backend/seccomp/bpf_interp.h"
 #include "lower/lower.h"
@@ -103,7 +104,7 @@ Compiled compile(ir::Policy p) {
   Compiled c{std::move(lowered), {}};
   for (const char* t : {"seccomp", "apparmor", "oci"}) {
     diags = Diagnostics{};
-    auto a = backend::emit(t, c.policy, opts, diags);
+    auto a = ward::testing::emitTarget(t, c.policy, opts, diags);
     EXPECT_FALSE(diags.hasErrors()) << t << ": " << (diags.items().empty() ? "" : diags.items().back().message);
     c.artifacts.insert(c.artifacts.end(), a.begin(), a.end());
   }
