@@ -73,6 +73,15 @@ measure "files" cp -r "$work/out-fleet" "$work/out-copy"
 measure "recompile" "$ward" "${stdlib[@]}" compile -o "$work/out-fleet" --state-dir "$work/state" --install-dir /etc/ward "$work/fleet.ward"
 awk -v fw="$fleet_wall" -v cw="$files_wall" -v rw="$recompile_wall" 'BEGIN {
   printf "fleet compile: %.2fx the time cp takes to create its %s; recompile of the unchanged fleet: %.2fx the first compile\n", fw / cw, "files", rw / fw }'
+# The same compile on one thread (-j 1): the share of emitting policies in parallel (driver.cpp, produce),
+# and the check that the number of threads changes no byte.
+measure "serial" "$ward" "${stdlib[@]}" compile -j 1 -o "$work/out-serial" --state-dir "$work/state-serial" --install-dir /etc/ward "$work/fleet.ward"
+if ! diff -r "$work/out-fleet" "$work/out-serial" >/dev/null || ! diff -r "$work/state" "$work/state-serial" >/dev/null; then
+  echo "fleet.sh: -j 1 and the default wrote different files" >&2
+  exit 1
+fi
+awk -v sw="$serial_wall" -v fw="$fleet_wall" -v sc="$serial_cpu" -v fc="$fleet_cpu" -v j="$(nproc)" \
+  'BEGIN {printf "one thread / %s threads (same run): wall %.2fx, cpu %.2fx; byte-identical outputs and registries\n", j, sw / fw, sc / fc}'
 if [[ -n ${WARD_BEFORE:-} ]]; then
   measure "before" "$WARD_BEFORE" "${stdlib[@]}" compile -o "$work/out-before" --state-dir "$work/state-before" --install-dir /etc/ward "$work/fleet.ward"
   if diff -r "$work/out-fleet" "$work/out-before" >/dev/null && diff -r "$work/state" "$work/state-before" >/dev/null; then

@@ -340,6 +340,7 @@ struct CompileArgs {
   std::string installDir;
   std::string container;
   bool thisHost = false;
+  unsigned jobs = 0;
 };
 
 int cmdCompile(const Global& g, const CompileArgs& a) {
@@ -347,6 +348,7 @@ int cmdCompile(const Global& g, const CompileArgs& a) {
   driver::CompileOptions o;
   o.load = loadOptions(g);
   o.outDir = a.outDir;
+  o.jobs = a.jobs;
   if (!a.policy.empty()) o.policy = a.policy;
   if (!a.targets.empty()) {
     std::stringstream ts(a.targets);
@@ -593,6 +595,8 @@ int run(int argc, char** argv) {
   compile->add_option("--install-dir", ca.installDir,
                       "directory the artifacts will live in at container start (default: the output directory)");
   compile->add_option("--container", ca.container, "container name for MCS allocation (default: the policy name)");
+  compile->add_option("-j,--jobs", ca.jobs, "threads that emit policies (default: one per CPU; outputs are the same for any number)")
+      ->check(CLI::Range(1u, 256u));
   compile->add_flag("--this-host", ca.thisHost,
                     "artifacts for this host: P.oci.json leaves out apparmorProfile/selinuxLabel when this kernel "
                     "does not enable AppArmor/SELinux (default: any host; the fragment says what it assumes)");

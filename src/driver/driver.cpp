@@ -10,9 +10,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <deque>
 #include <functional>
+#include <future>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -106,6 +110,23 @@ std::string depfileText(const std::vector<std::string>& targets, const std::vect
 
 namespace {
 
+// One policy's emission, which a worker thread runs: every target in order, until the first error.
+struct Emission {
+  std::optional<lower::Lowered> lowered;
+  backend::Allocations allocations;
+  backend::Options options;
+  Diagnostics diags;
+  std::vector<std::pair<std::string, backend::Artifact>> artifacts;   // (target, artifact) in order
+
+  void run(const std::vector<std::string>& targets) {
+    for (const auto& t : targets) {
+      auto made = backend::emit(t, *lowered, allocations, options, diags);
+      if (diags.hasErrors()) return;
+      for (auto& a : made) artifacts.emplace_back(t, std::move(a));
+    }
+  }
+};
+
 // Where produce() puts each output as it is made: false (with diagnostics) stops the compile.
 using Sink = std::function<bool(Output&&)>;
 
@@ -181,33 +202,56 @@ CompileResult produce(Session& session, const std::vector<std::string>& files, c
   manifest["targets"] = ordered;
   nlohmann::json inputs = nlohmann::json::object();
   nlohmann::json outputs = nlohmann::json::array();
+
+  // Emission is a pure function of the lowered policy, its allocations and the options (backend::emit),
+  // so worker threads emit while this thread lowers and allocates the next policies, in order. Results
+  // are taken in policy order: outputs, manifest and diagnostics are the same whatever the number of
+  // threads. At most `window` policies are in flight, which bounds memory.
+  const unsigned threads = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t window = 2 * std::size_t{threads};
+  std::deque<std::pair<std::unique_ptr<Emission>, std::future<void>>> inFlight;
+  auto finish = [&]() {   // takes the oldest policy in flight: false when the compile must stop
+    auto [job, done] = std::move(inFlight.front());
+    inFlight.pop_front();
+    done.get();
+    const ir::Policy& p = job->lowered->policy();
+    const std::size_t before = session.diags.size();
+    session.diags.append(job->diags);
+    toSessionSpans(session, p, before);
+    if (session.diags.hasErrors()) return false;
+    std::vector<backend::Artifact> kept;
+    for (auto& [target, a] : job->artifacts) {
+      outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", target}, {"sha256", sha256Hex(a.content)}});
+      Output out{(fs::path(options.outDir) / a.fileName).string(), keep ? a.content : std::move(a.content)};
+      if (!sink(std::move(out))) return false;
+      if (keep) kept.push_back(std::move(a));
+    }
+    if (keep) result.policies.push_back({std::move(*job->lowered), std::move(kept)});
+    return true;
+  };
   for (auto& resolved : policies) {
     std::optional<lower::Lowered> lowered = lowerPolicy(session, std::move(resolved));
     resolved = ir::Policy{};   // done with it: release the memory now, not after the last policy
     if (!lowered) return result;
     const ir::Policy& p = lowered->policy();
     for (const auto& src : p.sources) inputs[src.displayName] = src.sha256;
-    backend::Options po = bopts;
-    if (po.containerName.empty()) po.containerName = p.name;
+    auto job = std::make_unique<Emission>();
+    job->options = bopts;
+    if (job->options.containerName.empty()) job->options.containerName = p.name;
     const std::size_t mark = session.diags.size();
-    auto allocations = allocator.allocate(*lowered, session.diags, po.containerName);
+    auto allocations = allocator.allocate(*lowered, session.diags, job->options.containerName);
     toSessionSpans(session, p, mark);
     if (!allocations) return result;
-    std::vector<backend::Artifact> kept;
-    for (const auto& t : ordered) {
-      const std::size_t before = session.diags.size();
-      auto artifacts = backend::emit(t, *lowered, *allocations, po, session.diags);
-      toSessionSpans(session, p, before);
-      if (session.diags.hasErrors()) return result;
-      for (auto& a : artifacts) {
-        outputs.push_back({{"file", a.fileName}, {"policy", p.name}, {"target", t}, {"sha256", sha256Hex(a.content)}});
-        Output out{(fs::path(options.outDir) / a.fileName).string(), keep ? a.content : std::move(a.content)};
-        if (!sink(std::move(out))) return result;
-        if (keep) kept.push_back(std::move(a));
-      }
-    }
-    if (keep) result.policies.push_back({std::move(*lowered), std::move(kept)});
+    job->lowered = std::move(lowered);
+    job->allocations = std::move(*allocations);
+    Emission* j = job.get();
+    auto done = threads == 1 ? std::async(std::launch::deferred, [j, &ordered] { j->run(ordered); })
+                             : std::async(std::launch::async, [j, &ordered] { j->run(ordered); });
+    inFlight.emplace_back(std::move(job), std::move(done));
+    if (inFlight.size() >= window && !finish()) return result;
   }
+  while (!inFlight.empty())
+    if (!finish()) return result;
   manifest["inputs"] = inputs;
   manifest["outputs"] = outputs;
   if (!sink({(fs::path(options.outDir) / "manifest.json").string(), manifest.dump(2) + "\n"})) return result;

@@ -47,6 +47,9 @@ struct CompileOptions {
   backend::Options backend;                 // stateDir, artifactDir ("" = absolute outDir)
   std::optional<std::string> depfile;       // -M FILE
   bool allowNoPolicy = false;               // `ward check` of a module with only groups or fragments
+  // Threads that emit policies (`ward compile -j N`); 0 = one per CPU. Lowering and allocation stay on the
+  // calling thread, in order; outputs, manifest and diagnostics are the same for every N.
+  unsigned jobs = 0;
 };
 
 struct Output {

@@ -6,6 +6,7 @@
 #  - with a policy at the end that only the seccomp backend refuses (after 60 policies were staged), exits 2
 #    naming that policy's line, writes nothing (a new output directory is not left behind) and leaves an
 #    earlier compile's outputs byte-identical, with no staging temporaries anywhere.
+#  - emitted on 1, 3 or 8 threads (-j), writes the same bytes; a broken policy in the middle stops every -j alike.
 set -euo pipefail
 bin=${WARD_BINARY_DIR:?}
 src=${WARD_SOURCE_DIR:?}
@@ -65,3 +66,35 @@ rewritten=$({ diff "$work/ino2" "$work/ino3" || true; } | sed -n 's/^> \([^ ]*\)
 [[ $rewritten == "$changed.lxc.conf $changed.oci.json manifest.json " ]] ||
   fail "after one policy's memory limit changed, rewritten: '$rewritten' (want $changed.lxc.conf, $changed.oci.json, manifest.json)"
 echo "ok: a recompile rewrites nothing; one changed limit rewrites $rewritten"
+
+# Policies are emitted on worker threads (-j N, default one per CPU) while lowering and allocation stay in
+# order on one thread: any number of threads writes the same bytes, registries included, and a policy that
+# fails in the middle of the fleet stops the compile with the same error and writes nothing.
+for j in 1 3 8; do
+  rm -rf "$work/state-j$j" "$work/out-j$j"
+  "$ward" -I "$src/stdlib" --color never compile -j "$j" --state-dir "$work/state-j$j" --install-dir /etc/ward \
+    -o "$work/out-j$j" "$work/fleet.ward" ||
+    fail "-j $j did not compile"
+done
+for j in 3 8; do
+  diff -r "$work/out-j1" "$work/out-j$j" >/dev/null || fail "-j $j wrote other bytes than -j 1"
+  diff -r "$work/state-j1" "$work/state-j$j" >/dev/null || fail "-j $j registered other ids than -j 1"
+done
+head -n $((2 + 30 * 5)) "$work/fleet.ward" >"$work/middle.ward"
+printf 'policy fleet_broken extends base.unprivileged {\n  syscalls { deny ioctl(request == 4294967296); }\n}\n' >>"$work/middle.ward"
+mline=$(($(wc -l <"$work/middle.ward") - 1))
+tail -n +$((3 + 30 * 5)) "$work/fleet.ward" >>"$work/middle.ward"
+for j in 1 4; do
+  set +e
+  "$ward" -I "$src/stdlib" --color never compile -j "$j" --state-dir "$work/state-m$j" -o "$work/out-m$j" "$work/middle.ward" \
+    >"$work/err-m$j.txt" 2>&1
+  rc=$?
+  set -e
+  [[ $rc == 2 ]] || { cat "$work/err-m$j.txt"; fail "-j $j: exit $rc for a broken policy in the middle, want 2"; }
+  grep -q "middle.ward:$mline:" "$work/err-m$j.txt" || { cat "$work/err-m$j.txt"; fail "-j $j: the error does not point at line $mline"; }
+  [[ ! -e $work/out-m$j ]] || fail "-j $j: the output directory exists after the error"
+  [[ ! -s $work/state-m$j/idmap.registry ]] || fail "-j $j: a failed compile registered id ranges"
+done
+cmp -s "$work/err-m1.txt" "$work/err-m4.txt" || fail "-j 1 and -j 4 report the broken policy differently"
+"$ward" compile -j 0 -o "$work/x" "$work/one.ward" >/dev/null 2>&1 && fail "-j 0 was accepted"
+echo "ok: -j 1, 3 and 8 write the same bytes and registries; a broken policy in the middle stops every -j alike"
