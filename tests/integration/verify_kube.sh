@@ -190,8 +190,9 @@ rc=$?
 #   - "no pids limit": a Pod has no field for it (the kubelet's podPidsLimit);
 #   - NET-IPV6-RA: ward's derived accept_ra=0 sysctls are not in P.kube.yaml (net.ipv6.* is not among the
 #     kubelet's safe sysctls), so only the capability layer blocks it.
-# system-container.ward's P.kube.yaml adds SYS_ADMIN with allowPrivilegeEscalation: false, which the API server
-# refuses: --kube says so (exit 2).
+# system-container.ward keeps sys_admin with no_new_privs on, which a Pod cannot say (the API server refuses
+# allowPrivilegeEscalation: false with SYS_ADMIN): the compile warns (W0008) at the policy's line, P.kube.yaml
+# says allowPrivilegeEscalation: true, and --kube accepts it and finds CAP-NNP open there.
 for ex in build-sandbox database-postgres privileged-wireguard web-nginx system-container; do
   out="$TMP/rt-$ex"
   "$WARD_EXE" compile "$WARD_SOURCE_DIR/examples/$ex.ward" --target kube,docker,apparmor -o "$out" --state-dir "$TMP/state" \
@@ -200,8 +201,12 @@ for ex in build-sandbox database-postgres privileged-wireguard web-nginx system-
   "$WARD_EXE" verify --kube "$kube" --profiles-dir "$out" --format json --all >"$out.kube.json" 2>"$out.kube.err"
   rc=$?
   if [ "$ex" = system-container ]; then
-    [ "$rc" -eq 2 ] && grep -q "SYS_ADMIN with allowPrivilegeEscalation: false" "$out.kube.err" \
-      || fail "$ex: P.kube.yaml's SYS_ADMIN with allowPrivilegeEscalation: false is not refused (exit $rc)"
+    grep "W0008" "$out.compile.err" | grep -q "allowPrivilegeEscalation: true" \
+      || { cat "$out.compile.err" >&2; fail "$ex: compile --target kube does not warn that no_new_privs cannot be said"; }
+    grep -q "allowPrivilegeEscalation: true" "$kube" || fail "$ex: P.kube.yaml does not say allowPrivilegeEscalation: true"
+    [ "$rc" -le 1 ] || { cat "$out.kube.err" >&2; fail "$ex: verify --kube refused ward's own P.kube.yaml (exit $rc)"; }
+    python3 -c 'import json,sys; f={x["id"]:x["status"] for x in json.load(open(sys.argv[1]))["findings"]}; sys.exit(0 if f.get("CAP-NNP")=="open" else 1)' \
+      "$out.kube.json" || fail "$ex: CAP-NNP is not open under allowPrivilegeEscalation: true"
     continue
   fi
   [ "$rc" -le 1 ] || { cat "$out.kube.err" >&2; fail "$ex: verify --kube exited $rc"; continue; }

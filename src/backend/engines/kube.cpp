@@ -39,7 +39,11 @@ class Yaml {
 
 void containerSecurity(Yaml& y, const ir::Policy& p, const Model& m) {
   y.line(6, "securityContext:");
-  y.line(8, fmt::format("allowPrivilegeEscalation: {}", m.noNewPrivs.value == "true" ? "false" : "true"), m.noNewPrivs);
+  if (m.kubeEscalationRefused)
+    y.line(8, "allowPrivilegeEscalation: true",
+           comment(p, m.noNewPrivs) + " (the API refuses false with SYS_ADMIN; see W0008)");
+  else
+    y.line(8, fmt::format("allowPrivilegeEscalation: {}", m.noNewPrivs.value == "true" ? "false" : "true"), m.noNewPrivs);
   y.line(8, "privileged: false");
   if (m.readOnlyRoot) y.line(8, "readOnlyRootFilesystem: true", *m.readOnlyRoot);
   y.line(8, "capabilities:");

@@ -50,6 +50,15 @@ void identity(Model& m, const ir::Policy& p, const Allocations& a, const Options
   const auto& nnp = p.identity.noNewPrivs;
   m.noNewPrivs = {nnp.value ? "true" : "false", nnp.span,
                   std::string(nnp.span.valid() ? "" : "default ") + "no_new_privs " + (nnp.value ? "on" : "off")};
+  const bool sysAdmin = std::any_of(m.capabilities.begin(), m.capabilities.end(),
+                                    [](const Item& c) { return c.value == "SYS_ADMIN"; });
+  if (nnp.value && sysAdmin) {
+    m.kubeEscalationRefused = true;
+    gap(m, Engine::Kube, p, nnp.span.valid() ? nnp.span : p.span,
+        "no_new_privs on with sys_admin kept: the Kubernetes API refuses allowPrivilegeEscalation: false together "
+        "with SYS_ADMIN, so the Pod says allowPrivilegeEscalation: true (no no_new_privs: a setuid file in the "
+        "image can raise privileges)");
+  }
   if (p.identity.privileged)
     gap(m, Engine::All, p, p.identity.privilegedSpan,
         "identity privileged: ward keeps no user namespace; the engine's own defaults apply (no --privileged is written)");

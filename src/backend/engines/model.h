@@ -63,6 +63,9 @@ struct Model {
   std::string seccompPath;               // Options::artifactDir + "/" + seccompFile
   std::vector<Item> capabilities;        // CAP_-less upper-case names kept: NET_BIND_SERVICE
   Item noNewPrivs;                       // value "true" or "false"
+  // no_new_privs on with SYS_ADMIN kept: the Kubernetes API refuses allowPrivilegeEscalation: false with
+  // CAP_SYS_ADMIN, so the Pod says true (a W0008 gap at the no_new_privs statement says so).
+  bool kubeEscalationRefused = false;
   Item seccomp;                          // the syscalls section (value: the profile path)
   std::optional<Item> apparmor;          // profile name, where the host enforces AppArmor (Options::hostApparmor)
   std::optional<Item> apparmorAnyHost;   // the same, for any host (the text mentions it, never applies it)

@@ -185,5 +185,28 @@ policy etest extends base.unprivileged {
             std::string::npos) << b->artifact("etest.kube.yaml");
 }
 
+// The API server refuses allowPrivilegeEscalation: false with SYS_ADMIN: the Pod says true, and W0008 says
+// why at the no_new_privs statement. Without sys_admin the Pod keeps false.
+TEST(Engines, SysAdminWithNoNewPrivsIsAGapInAPod) {
+  EXPECT_NE(build()->artifact("etest.kube.yaml").find("allowPrivilegeEscalation: false"), std::string::npos);
+  auto b = build(std::nullopt, R"(import "std/base";
+
+policy etest extends base.unprivileged {
+  identity { no_new_privs on; }
+  capabilities { keep sys_admin; }
+}
+)");
+  const std::string pod = b->artifact("etest.kube.yaml");
+  EXPECT_NE(pod.find("allowPrivilegeEscalation: true  # etest.ward:4 no_new_privs on (the API refuses false with "
+                     "SYS_ADMIN; see W0008)"),
+            std::string::npos) << pod;
+  bool warned = false;
+  for (const auto& d : b->session.diags.items())
+    if (d.code == "W0008" && d.message.find("kube: no_new_privs on with sys_admin kept") == 0) warned = d.span.line == 4;
+  EXPECT_TRUE(warned);
+  EXPECT_NE(b->artifact("etest.docker.args").find("--security-opt=no-new-privileges"), std::string::npos)
+      << "docker run takes both: only the Pod loses no_new_privs";
+}
+
 }  // namespace
 }  // namespace ward
