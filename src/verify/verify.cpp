@@ -560,9 +560,14 @@ LayerVerdict evalApparmor(const Model& m, const Guard& g) {
 bool isSensitiveSource(const std::string& src) {
   static const std::vector<std::string> roots{"/", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sys",
                                               "/usr", "/var", "/var/lib", "/run", "/var/run", "/root", "/home"};
+  // Directories whose every file is a credential of the node or of other pods, so any part of them is:
+  // the kubelet's (every pod's secrets and service account tokens, its own client certificate) and the
+  // cluster's kubeconfigs (admin.conf on a control-plane node).
+  static const std::vector<std::string> credentials{"/var/lib/kubelet", "/etc/kubernetes"};
   std::string s = src;
   while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return std::find(roots.begin(), roots.end(), s) != roots.end();
+  return std::find(roots.begin(), roots.end(), s) != roots.end() ||
+         std::any_of(credentials.begin(), credentials.end(), [&](const std::string& c) { return pathUnder(s, c); });
 }
 
 bool isRuntimeSocket(const std::string& src) {

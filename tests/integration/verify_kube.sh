@@ -132,6 +132,26 @@ else
   fail "Docker's default seccomp profile (golang-github-docker-docker-dev) is not installed: RuntimeDefault is not judged"
 fi
 
+# ---- the kubelet's directory: every pod's secrets and tokens ---------------------------------------------------------
+cat >"$TMP/kubelet.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+spec:
+  volumes:
+  - name: pods
+    hostPath: {path: /var/lib/kubelet/pods}
+  containers:
+  - name: app
+    image: busybox
+    volumeMounts:
+    - {name: pods, mountPath: /pods}
+YAML
+verify kubelet
+[ "$RC" -eq 1 ] || fail "kubelet: exited $RC, not 1"
+expect kubelet ESC-HOSTPATH open 8
+
 # ---- hardened -----------------------------------------------------------------------------------------------------
 cat >"$TMP/hardened.yaml" <<'YAML'
 apiVersion: v1

@@ -57,6 +57,22 @@ std::unique_ptr<Run> audit(const std::string& yaml) {
   return r;
 }
 
+// The kubelet's directory holds every pod's secrets and service account tokens: any part of it bound in is a
+// sensitive bind, located at the hostPath; a directory of the pod's own is not.
+TEST(KubeAudit, KubeletCredentialsAreASensitiveHostPath) {
+  auto r = audit("kind: Pod\nmetadata: {name: agent}\nspec:\n  volumes:\n  - name: pods\n"
+                 "    hostPath: {path: /var/lib/kubelet/pods}\n  containers:\n  - name: app\n    image: busybox\n"
+                 "    volumeMounts:\n    - {name: pods, mountPath: /pods}\n");
+  const Finding* hostpath = r->find("ESC-HOSTPATH");
+  ASSERT_NE(hostpath, nullptr);
+  EXPECT_EQ(hostpath->status, Status::Open);
+  EXPECT_EQ(r->lineText(*hostpath), "    hostPath: {path: /var/lib/kubelet/pods}");
+  auto own = audit("kind: Pod\nmetadata: {name: agent}\nspec:\n  volumes:\n  - name: data\n"
+                   "    hostPath: {path: /srv/agent}\n  containers:\n  - name: app\n    image: busybox\n"
+                   "    volumeMounts:\n    - {name: data, mountPath: /data}\n");
+  EXPECT_NE(own->find("ESC-HOSTPATH")->status, Status::Open);
+}
+
 TEST(KubeAudit, DefaultPodOpensWhatKubernetesLeaves) {
   auto r = audit("kind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: app\n    image: busybox\n");
   ASSERT_FALSE(r->findings.empty());
